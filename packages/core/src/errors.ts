@@ -1,0 +1,130 @@
+/**
+ * The error model every custos package throws. Modelled on viem's errors: a class per failure with
+ * a stable machine-readable `code` (registered in `ErrorCodes`), a short human message, structured
+ * `details`, `hints` that say what to do about it, and the original `cause` kept so `walk()` can
+ * reach the root. Secrets never go into any of these fields: callers pass identifiers, not values.
+ */
+
+/**
+ * The error-code registry. Each code maps to the HTTP status the server answers with and the CLI
+ * exit code class (`usage` → exit 2, `negative` → exit 1, `internal` → exit 1 as well but is a bug).
+ * Codes are stable API: never rename one, only add.
+ */
+export const ErrorCodes = {
+  // generic input / usage
+  INVALID_INPUT: { status: 400, kind: 'usage' },
+  INVALID_CONFIG: { status: 500, kind: 'usage' },
+  NOT_FOUND: { status: 404, kind: 'usage' },
+  CONFLICT: { status: 409, kind: 'usage' },
+  ROUTE_NOT_FOUND: { status: 404, kind: 'usage' },
+  PAYLOAD_TOO_LARGE: { status: 413, kind: 'usage' },
+  RATE_LIMITED: { status: 429, kind: 'negative' },
+  // amounts
+  DECIMAL_PARSE: { status: 400, kind: 'usage' },
+  DECIMAL_SCALE: { status: 400, kind: 'usage' },
+  DECIMAL_SCALE_MISMATCH: { status: 400, kind: 'usage' },
+  // identity and access
+  UNAUTHENTICATED: { status: 401, kind: 'negative' },
+  FORBIDDEN: { status: 403, kind: 'negative' },
+  CSRF_MISSING: { status: 403, kind: 'negative' },
+  INVALID_CREDENTIALS: { status: 401, kind: 'negative' },
+  ACCOUNT_EXISTS: { status: 409, kind: 'usage' },
+  // database
+  DB_UNAVAILABLE: { status: 503, kind: 'usage' },
+  DB_LOCKED: { status: 503, kind: 'usage' },
+  DB_MIGRATION_FAILED: { status: 500, kind: 'internal' },
+  DB_QUERY_FAILED: { status: 500, kind: 'internal' },
+  // dev chain / rpc
+  DEVCHAIN_START_FAILED: { status: 500, kind: 'usage' },
+  RPC_REQUEST_FAILED: { status: 502, kind: 'negative' },
+  // server / process
+  PORT_IN_USE: { status: 500, kind: 'usage' },
+  SERVER_UNREACHABLE: { status: 503, kind: 'usage' },
+  // last resort: a bug, never shown with internals
+  INTERNAL: { status: 500, kind: 'internal' },
+} as const satisfies Record<string, { status: number; kind: 'usage' | 'negative' | 'internal' }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorCodes, value);
+}
+
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
+
+export interface BaseErrorParameters {
+  /** Structured, non-secret facts about the failure (field names, ids, limits). */
+  details?: ErrorDetails;
+  /** Lines telling the reader what to do next. */
+  hints?: readonly string[];
+  /** The error that caused this one; kept, never dropped. */
+  cause?: unknown;
+}
+
+export class BaseError extends Error {
+  override name = 'BaseError';
+  readonly code: ErrorCode;
+  readonly shortMessage: string;
+  readonly details: ErrorDetails;
+  readonly hints: readonly string[];
+
+  constructor(code: ErrorCode, shortMessage: string, parameters: BaseErrorParameters = {}) {
+    const { details = {}, hints = [], cause } = parameters;
+    super(BaseError.#compose(shortMessage, details, hints), cause === undefined ? undefined : { cause });
+    this.code = code;
+    this.shortMessage = shortMessage;
+    this.details = Object.freeze({ ...details });
+    this.hints = Object.freeze([...hints]);
+  }
+
+  static #compose(shortMessage: string, details: ErrorDetails, hints: readonly string[]): string {
+    const lines = [shortMessage];
+    const entries = Object.entries(details);
+    if (entries.length > 0) {
+      lines.push('', ...entries.map(([k, v]) => `${k}: ${String(v)}`));
+    }
+    if (hints.length > 0) lines.push('', ...hints);
+    return lines.join('\n');
+  }
+
+  /** HTTP status from the registry. */
+  get status(): number {
+    return ErrorCodes[this.code].status;
+  }
+
+  /**
+   * Walks the `cause` chain. Without a predicate, returns the deepest cause (the root); with one,
+   * returns the first error in the chain (this one included) that matches, or null.
+   */
+  walk(): unknown;
+  walk(predicate: (error: unknown) => boolean): unknown;
+  walk(predicate?: (error: unknown) => boolean): unknown {
+    let current: unknown = this;
+    const seen = new Set<unknown>();
+    while (current !== undefined && current !== null && !seen.has(current)) {
+      seen.add(current);
+      if (predicate?.(current)) return current;
+      const next: unknown = current instanceof Error ? current.cause : undefined;
+      if (next === undefined || next === null) return predicate ? null : current;
+      current = next;
+    }
+    return predicate ? null : current;
+  }
+
+  /** The body the server sends and the CLI prints with `--json`: no stack, no cause internals. */
+  toJSON(): { code: ErrorCode; message: string; details: ErrorDetails; hints: readonly string[] } {
+    return { code: this.code, message: this.shortMessage, details: this.details, hints: this.hints };
+  }
+}
+
+/** Finds the first BaseError in an error's cause chain, or undefined. */
+export function findBaseError(error: unknown): BaseError | undefined {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current instanceof Error && !seen.has(current)) {
+    if (current instanceof BaseError) return current;
+    seen.add(current);
+    current = current.cause;
+  }
+  return undefined;
+}
