@@ -1,0 +1,86 @@
+/**
+ * The access hook. It runs before body parsing on every routed request: it finds the principal
+ * from the request's credentials, then applies the route's declared access. Credentials that are
+ * present but wrong are refused outright (401) rather than ignored, so a mistyped token never
+ * silently downgrades to another principal.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { BaseError } from '@custos/core';
+import type { Database } from '@custos/db';
+import type { FastifyRequest } from 'fastify';
+import { isLoopbackHost } from '../config.js';
+import { CSRF_HEADER, csrfMatches, findSession, SESSION_COOKIE } from '../identity/sessions.js';
+import type { Access, DeviceAuthenticator, Principal } from './principals.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AuthenticatorOptions {
+  db: Database;
+  operatorToken: string | undefined;
+  deviceAuthenticator?: DeviceAuthenticator;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+export function makeTokenCheck(token: string | undefined): (presented: string) => boolean {
+  const expected = token === undefined ? undefined : digest(token);
+  return (presented) => expected !== undefined && timingSafeEqual(digest(presented), expected);
+}
+
+function unauthenticated(message: string): BaseError {
+  return new BaseError('UNAUTHENTICATED', message, {
+    hints: ['Send the operator token as "Authorization: Bearer <token>", or log in with POST /v1/session.'],
+  });
+}
+
+async function identify(request: FastifyRequest, options: AuthenticatorOptions, isOperator: (t: string) => boolean): Promise<Principal | undefined> {
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) {
+    const match = /^Bearer ([\x21-\x7e]+)$/.exec(authorization);
+    if (match === null || !isOperator(match[1] as string)) throw new BaseError('INVALID_CREDENTIALS', 'the bearer token is not valid');
+    return { kind: 'operator' };
+  }
+  const token = request.cookies?.[SESSION_COOKIE];
+  if (token !== undefined && token !== '') {
+    const session = await findSession(options.db, token);
+    if (session === undefined) throw new BaseError('INVALID_CREDENTIALS', 'the session is unknown or expired');
+    return { kind: 'account', accountId: session.accountId, name: session.name, session };
+  }
+  return options.deviceAuthenticator ? options.deviceAuthenticator(request) : undefined;
+}
+
+export function createAccessHook(options: AuthenticatorOptions) {
+  const isOperator = makeTokenCheck(options.operatorToken);
+  return async function accessHook(request: FastifyRequest): Promise<void> {
+    request.principal = undefined;
+    const access: Access | undefined = request.routeOptions.config.access;
+    if (access === undefined || access.public === true) return; // 404s and public routes
+    const principal = await identify(request, options, isOperator);
+    if (principal === undefined) {
+      if (access.loopback === true && isLoopbackHost(request.socket.remoteAddress ?? '')) return;
+      throw unauthenticated(`${request.method} ${request.routeOptions.url} needs credentials`);
+    }
+    if (!access.principals.includes(principal.kind)) {
+      throw new BaseError('FORBIDDEN', `${request.method} ${request.routeOptions.url} is not open to the ${principal.kind}`, {
+        details: { principal: principal.kind, allowed: access.principals.join(',') },
+      });
+    }
+    if (principal.kind === 'account') {
+      if (!SAFE_METHODS.has(request.method)) {
+        const presented = request.headers[CSRF_HEADER];
+        if (!csrfMatches(principal.session, typeof presented === 'string' ? presented : undefined)) {
+          throw new BaseError('CSRF_MISSING', `a state-changing request with a session needs the ${CSRF_HEADER} header`);
+        }
+      }
+      if (access.ownerParam !== undefined) {
+        const owner = (request.params as Record<string, string | undefined>)[access.ownerParam];
+        if (owner === undefined || owner !== principal.accountId.toString()) {
+          throw new BaseError('FORBIDDEN', 'this resource belongs to another account');
+        }
+      }
+    }
+    request.principal = principal;
+  };
+}

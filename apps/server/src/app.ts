@@ -1,0 +1,107 @@
+/**
+ * Builds the Fastify application from services and route modules: cookies, the access hook,
+ * per-IP rate limits on public routes (in memory, or in Redis when several nodes share the
+ * limit), metrics, the JSON 404 and the one error handler. No sockets are opened here, so tests
+ * drive it with `inject` or listen on port 0.
+ */
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+
+import { createAccessHook } from './access/authenticate.js';
+import type { Access, DeviceAuthenticator } from './access/principals.js';
+import { errorHandler, notFoundHandler } from './http/errors.js';
+import { parseInput, type Route, type RouteModule } from './http/route.js';
+import { devRoutes } from './http/routes/dev/index.js';
+import { identityRoutes } from './http/routes/identity/index.js';
+import { systemRoutes } from './http/routes/system/index.js';
+import type { Services } from './services.js';
+
+export interface RouteTableEntry {
+  method: string;
+  url: string;
+  access: Access;
+  module: string;
+}
+
+export interface BuildAppOptions {
+  services: Services;
+  /** A pino logger (Fastify's logger interface). */
+  logger: FastifyBaseLogger;
+  operatorToken: string | undefined;
+  redis?: Redis;
+  deviceAuthenticator?: DeviceAuthenticator;
+  /** Extra capability modules (later issues add theirs to `defaultRouteModules`). */
+  modules?: readonly RouteModule[];
+}
+
+export interface App {
+  app: FastifyInstance;
+  routeTable: readonly RouteTableEntry[];
+}
+
+export function defaultRouteModules(services: Services): RouteModule[] {
+  const modules = [systemRoutes, identityRoutes];
+  if (services.config.dev) modules.push(devRoutes);
+  return modules;
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<App> {
+  const { services } = options;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    disableRequestLogging: true,
+  });
+  const routeTable: RouteTableEntry[] = [];
+  app.decorateRequest('principal', undefined);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    ...(options.redis ? { redis: options.redis, nameSpace: 'custos-rl:' } : {}),
+    skipOnError: true,
+    keyGenerator: (request) => request.ip,
+  });
+  const accessHook = createAccessHook({
+    db: services.db,
+    operatorToken: options.operatorToken,
+    ...(options.deviceAuthenticator ? { deviceAuthenticator: options.deviceAuthenticator } : {}),
+  });
+  app.addHook('onRequest', accessHook);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    services.metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    services.metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  for (const module of [...defaultRouteModules(services), ...(options.modules ?? [])]) {
+    for (const route of module.routes) {
+      registerRoute(app, services, route);
+      routeTable.push({ method: route.method as string, url: route.url, access: route.access, module: module.name });
+    }
+  }
+  return { app, routeTable };
+}
+
+function registerRoute(app: FastifyInstance, services: Services, route: Route): void {
+  if (route.access === undefined) throw new Error(`route ${route.method} ${route.url} declares no access`);
+  const limit = route.access.public === true ? route.access.perMinute ?? services.config.rateLimit : undefined;
+  app.route({
+    method: route.method,
+    url: route.url,
+    config: {
+      access: route.access,
+      ...(limit === undefined ? {} : { rateLimit: { max: limit, timeWindow: 60_000 } }),
+    },
+    handler: async (request, reply) => {
+      const params = parseInput(route.params, request.params, 'params');
+      const query = parseInput(route.query, request.query, 'query');
+      const body = parseInput(route.body, request.body, 'body');
+      return route.handler({ body, query, params, principal: request.principal, request, reply, services });
+    },
+  });
+}

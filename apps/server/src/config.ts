@@ -1,0 +1,86 @@
+/**
+ * Server configuration: flags and environment merged (a flag beats its variable), then validated
+ * with zod. Any problem is one INVALID_CONFIG error whose message names the setting, so the CLI
+ * can print a single line and exit 2.
+ */
+import { BaseError } from '@custos/core';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const ServerConfigSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8787),
+  dev: z.boolean().default(false),
+  /** Where the embedded database, the dev operator token and other local state live. */
+  dataDir: z.string().min(1).default('.custos'),
+  /** A PGlite directory or a postgres:// URL; default `<dataDir>/db`. */
+  db: z.string().min(1).optional(),
+  operatorToken: z.string().min(24, 'must be at least 24 characters').optional(),
+  redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+  chainHost: z.string().min(1).default('127.0.0.1'),
+  chainPort: port.default(8545),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Requests per minute per client IP on public routes. */
+  rateLimit: z.coerce.number().int().min(1).max(1_000_000).default(600),
+});
+
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
+
+/** Environment variables read, and the setting each fills. */
+export const ENVIRONMENT = {
+  CUSTOS_HOST: 'host',
+  CUSTOS_PORT: 'port',
+  CUSTOS_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'db',
+  CUSTOS_OPERATOR_TOKEN: 'operatorToken',
+  REDIS_URL: 'redisUrl',
+  CUSTOS_CHAIN_PORT: 'chainPort',
+  CUSTOS_LOG_LEVEL: 'logLevel',
+  CUSTOS_RATE_LIMIT: 'rateLimit',
+} as const satisfies Record<string, keyof ServerConfig>;
+
+const FLAG_NAMES: Record<keyof ServerConfig, string> = {
+  host: '--host',
+  port: '--port',
+  dev: '--dev',
+  dataDir: '--data-dir',
+  db: '--db',
+  operatorToken: '--operator-token',
+  redisUrl: 'REDIS_URL',
+  chainHost: '--chain-host',
+  chainPort: '--chain-port',
+  logLevel: '--log-level',
+  rateLimit: '--rate-limit',
+};
+
+/** Merges env and flags (flags win; empty env values count as unset) and validates. */
+export function resolveServerConfig(
+  flags: Partial<Record<keyof ServerConfig, unknown>>,
+  env: Readonly<Record<string, string | undefined>> = {},
+): ServerConfig {
+  const merged: Record<string, unknown> = {};
+  for (const [variable, key] of Object.entries(ENVIRONMENT)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  for (const [key, value] of Object.entries(flags)) if (value !== undefined) merged[key] = value;
+  const parsed = ServerConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? 'configuration') as keyof ServerConfig;
+    const name = FLAG_NAMES[key] ?? key;
+    const got = merged[key];
+    const shown = key === 'operatorToken' || got === undefined ? '' : `, got ${JSON.stringify(got)}`;
+    throw new BaseError('INVALID_CONFIG', `invalid ${name}: ${issue?.message ?? 'invalid'}${shown}`, {
+      details: { setting: key },
+    });
+  }
+  return parsed.data;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
+}

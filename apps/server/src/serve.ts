@@ -1,0 +1,225 @@
+/**
+ * Starts a custos server process: opens and migrates the database, settles the operator token,
+ * under `--dev` starts the in-process EVM with its fixtures and seeds the demo accounts, then
+ * listens. Everything opened is closed again, in reverse order, by `close()` — or at once if a
+ * later step fails, so a bad port or an unreachable database leaves nothing running.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BaseError } from '@custos/core';
+import { coreMigrations, type Database, openDatabase, putChainRecord, registerChain, type RegisterChainResult } from '@custos/db';
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import { buildApp } from './app.js';
+import type { ServerConfig } from './config.js';
+import { upsertAccount } from './identity/accounts.js';
+import { createMetrics } from './metrics.js';
+import type { DevFixtures, Services } from './services.js';
+
+export interface ServerInfo {
+  url: string;
+  host: string;
+  port: number;
+  db: { kind: string; location: string };
+  operatorTokenFile?: string;
+  redis?: string;
+  dev?: {
+    chainId: number;
+    rpcUrl: string;
+    genesisHash: string;
+    chain: RegisterChainResult['status'];
+    previousGenesisHash?: string;
+    droppedRecords: number;
+    contracts: Readonly<Record<string, string>>;
+    accounts: { name: string; password: string }[];
+  };
+}
+
+export interface ServerHandle {
+  info: ServerInfo;
+  /** Generated in dev when none was configured: shown once to the person who started it. */
+  generatedOperatorToken?: string;
+  close(): Promise<void>;
+}
+
+export const DEV_ACCOUNT_NAMES = ['demo', 'demo2'] as const;
+
+function writeSecretFile(path: string, content: string): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600); // the mode option does not apply to a file that already existed
+}
+
+/** Dev passwords persist in `<dataDir>/dev-accounts.json` (0600) so a restart keeps them. */
+function devPasswords(dataDir: string): Record<string, string> {
+  const path = join(dataDir, 'dev-accounts.json');
+  const stored: Record<string, string> = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+  let changed = false;
+  for (const name of DEV_ACCOUNT_NAMES) {
+    if (typeof stored[name] !== 'string' || (stored[name] as string).length < 12) {
+      stored[name] = randomBytes(12).toString('base64url');
+      changed = true;
+    }
+  }
+  if (changed) writeSecretFile(path, `${JSON.stringify(stored, null, 2)}\n`);
+  return stored;
+}
+
+type Closer = () => Promise<void>;
+
+async function closeAll(closers: Closer[], logger: FastifyBaseLogger): Promise<void> {
+  for (const close of closers.reverse()) {
+    await close().catch((error: unknown) => logger.error({ err: error }, 'error while shutting down'));
+  }
+}
+
+export async function startServer(config: ServerConfig, logger: FastifyBaseLogger): Promise<ServerHandle> {
+  const closers: Closer[] = [];
+  try {
+    return await start(config, logger, closers);
+  } catch (error) {
+    await closeAll(closers, logger);
+    throw error;
+  }
+}
+
+async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: Closer[]): Promise<ServerHandle> {
+  const target = config.db ?? join(config.dataDir, 'db');
+  if (!/^postgres(ql)?:\/\//i.test(target) || config.dev) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = await openDatabase(target, { logger });
+  closers.push(() => db.close());
+  const migrated = await db.migrate(await coreMigrations());
+  if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
+
+  let operatorToken = config.operatorToken;
+  let generatedOperatorToken: string | undefined;
+  let operatorTokenFile: string | undefined;
+  if (operatorToken === undefined && config.dev) {
+    generatedOperatorToken = operatorToken = randomBytes(32).toString('base64url');
+    operatorTokenFile = join(config.dataDir, 'operator-token');
+    writeSecretFile(operatorTokenFile, `${operatorToken}\n`);
+  }
+  if (operatorToken === undefined) {
+    logger.warn('no operator token configured (CUSTOS_OPERATOR_TOKEN): operator routes will refuse every request');
+  }
+
+  let redis: Redis | undefined;
+  if (config.redisUrl !== undefined) redis = await connectRedis(config.redisUrl, closers);
+
+  const services: Services = { db, config, logger, metrics: createMetrics() };
+  let dev: ServerInfo['dev'];
+  if (config.dev) {
+    const started = await startDev(config, db, logger, closers);
+    services.devFixtures = started.fixtures;
+    dev = started.info;
+  }
+
+  const { app } = await buildApp({
+    services,
+    logger,
+    operatorToken,
+    ...(redis ? { redis } : {}),
+  });
+  closers.push(() => app.close());
+  try {
+    await app.listen({ host: config.host, port: config.port, listenTextResolver: () => '' });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new BaseError('PORT_IN_USE', `port ${config.port} on ${config.host} is already in use`, {
+        details: { host: config.host, port: config.port },
+        hints: ['Stop the other process or choose another port with --port.'],
+        cause,
+      });
+    }
+    throw cause;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const info: ServerInfo = {
+    url: `http://${hostForUrl}:${port}`,
+    host: config.host,
+    port,
+    db: { kind: db.kind, location: db.location },
+    ...(operatorTokenFile ? { operatorTokenFile } : {}),
+    ...(config.redisUrl ? { redis: redactRedis(config.redisUrl) } : {}),
+    ...(dev ? { dev } : {}),
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    info,
+    ...(generatedOperatorToken ? { generatedOperatorToken } : {}),
+    close: () => {
+      closing ??= closeAll(closers, logger);
+      return closing;
+    },
+  };
+}
+
+function redactRedis(url: string): string {
+  const parsed = new URL(url);
+  parsed.password = '';
+  return parsed.toString();
+}
+
+async function connectRedis(url: string, closers: Closer[]): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000 });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (cause) {
+    redis.disconnect();
+    throw new BaseError('SERVER_UNREACHABLE', `cannot connect to Redis at ${redactRedis(url)}`, { details: { url: redactRedis(url) }, cause });
+  }
+  closers.push(async () => {
+    await redis.quit();
+  });
+  return redis;
+}
+
+async function startDev(
+  config: ServerConfig,
+  db: Database,
+  logger: FastifyBaseLogger,
+  closers: Closer[],
+): Promise<{ fixtures: DevFixtures; info: NonNullable<ServerInfo['dev']> }> {
+  // Loaded only under --dev: production servers never load the EVM.
+  const { startDevChain } = await import('@custos/devchain');
+  const chain = await startDevChain({ host: config.chainHost, port: config.chainPort, logger });
+  closers.push(() => chain.close());
+  const registered = await registerChain(db, { chainId: chain.chainId, genesisHash: chain.genesisHash });
+  if (registered.status === 'reset') {
+    logger.info(
+      { chainId: chain.chainId, previous: registered.previousGenesisHash, genesis: chain.genesisHash, dropped: registered.droppedRecords },
+      'dev chain was reset: state kept for the previous instance dropped',
+    );
+  }
+  const fixtures: DevFixtures = {
+    chainId: chain.chainId,
+    rpcUrl: chain.rpcUrl,
+    genesisHash: chain.genesisHash,
+    accounts: chain.accounts,
+    contracts: chain.contracts,
+  };
+  await putChainRecord(db, registered.ref, 'dev', 'fixtures', { contracts: chain.contracts });
+  const passwords = devPasswords(config.dataDir);
+  const accounts: { name: string; password: string }[] = [];
+  for (const name of DEV_ACCOUNT_NAMES) {
+    const password = passwords[name] as string;
+    await upsertAccount(db, name, password);
+    accounts.push({ name, password });
+  }
+  return {
+    fixtures,
+    info: {
+      chainId: chain.chainId,
+      rpcUrl: chain.rpcUrl,
+      genesisHash: chain.genesisHash,
+      chain: registered.status,
+      ...(registered.previousGenesisHash ? { previousGenesisHash: registered.previousGenesisHash } : {}),
+      droppedRecords: registered.droppedRecords,
+      contracts: chain.contracts,
+      accounts,
+    },
+  };
+}

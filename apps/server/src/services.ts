@@ -1,0 +1,25 @@
+/**
+ * What route handlers get besides their request: the database, configuration, logger, metrics,
+ * and — under `--dev` only — the dev chain's fixtures. Passed in, never imported, so handlers stay
+ * testable without a process around them.
+ */
+import type { Logger } from '@custos/core';
+import type { Database } from '@custos/db';
+import type { ServerConfig } from './config.js';
+import type { Metrics } from './metrics.js';
+
+export interface DevFixtures {
+  chainId: number;
+  rpcUrl: string;
+  genesisHash: `0x${string}`;
+  accounts: readonly { address: `0x${string}`; privateKey: `0x${string}` }[];
+  contracts: Readonly<Record<string, `0x${string}`>>;
+}
+
+export interface Services {
+  db: Database;
+  config: ServerConfig;
+  logger: Logger;
+  metrics: Metrics;
+  devFixtures?: DevFixtures;
+}
