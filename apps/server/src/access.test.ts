@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteTableEntry } from './app.js';
-import { type Harness, type LoggedIn, OPERATOR_TOKEN, createHarness, loginAs } from './testing/harness.js';
+import { createHarness, type Harness, type LoggedIn, loginAs, OPERATOR_TOKEN } from './testing/harness.js';
 
 const REMOTE = '203.0.113.7'; // TEST-NET-3: not loopback
 
@@ -33,7 +33,13 @@ describe('access control over the whole route table', () => {
   it('covers the identity, system and dev routes at least', () => {
     const urls = h.routeTable.map((r) => `${r.method} ${r.url}`);
     expect(urls).toEqual(
-      expect.arrayContaining(['GET /healthz', 'GET /metrics', 'POST /v1/session', 'POST /v1/accounts', 'GET /v1/dev/fixtures']),
+      expect.arrayContaining([
+        'GET /healthz',
+        'GET /metrics',
+        'POST /v1/session',
+        'POST /v1/accounts',
+        'GET /v1/dev/fixtures',
+      ]),
     );
     expect(h.routeTable.filter((r) => r.access.public !== true).length).toBeGreaterThanOrEqual(5);
   });
@@ -100,9 +106,17 @@ describe('access control over the whole route table', () => {
   });
 
   it('lets the right principal through (so the refusals above are about access, not broken routes)', async () => {
-    const asOperator = await h.app.inject({ method: 'GET', url: '/v1/accounts', headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
+    const asOperator = await h.app.inject({
+      method: 'GET',
+      url: '/v1/accounts',
+      headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+    });
     expect(asOperator.statusCode).toBe(200);
-    const own = await h.app.inject({ method: 'GET', url: `/v1/accounts/${alice.accountId}`, headers: { cookie: alice.cookie } });
+    const own = await h.app.inject({
+      method: 'GET',
+      url: `/v1/accounts/${alice.accountId}`,
+      headers: { cookie: alice.cookie },
+    });
     expect(own.statusCode).toBe(200);
     expect(own.json().account.name).toBe('alice');
     const logout = await h.app.inject({

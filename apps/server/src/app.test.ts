@@ -59,7 +59,12 @@ describe('error handling', () => {
   it('a BaseError maps to its status with {code, message}', async () => {
     const r = await h.app.inject({ method: 'GET', url: '/v1/probe/base' });
     expect(r.statusCode).toBe(409);
-    expect(r.json()).toEqual({ code: 'CONFLICT', message: 'already there', details: { id: 7 }, hints: ['try another'] });
+    expect(r.json()).toEqual({
+      code: 'CONFLICT',
+      message: 'already there',
+      details: { id: 7 },
+      hints: ['try another'],
+    });
   });
 
   it('an unexpected error is a 500 whose body has no stack or internals', async () => {
@@ -97,7 +102,12 @@ describe('error handling', () => {
     });
     expect(broken.statusCode).toBe(400);
     expect(broken.json().code).toBe('INVALID_INPUT');
-    const xml = await h.app.inject({ method: 'POST', url: '/v1/session', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    const xml = await h.app.inject({
+      method: 'POST',
+      url: '/v1/session',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expect(xml.statusCode).toBe(415);
     expect(xml.json().code).toBe('INVALID_INPUT');
   });
@@ -117,7 +127,11 @@ describe('rate limits on public routes', () => {
 
 describe('sessions', () => {
   it('sets an HttpOnly, SameSite=Strict cookie, Secure unless on loopback', async () => {
-    const local = await h.app.inject({ method: 'POST', url: '/v1/session', payload: { name: 'alice', password: PASSWORDS.alice } });
+    const local = await h.app.inject({
+      method: 'POST',
+      url: '/v1/session',
+      payload: { name: 'alice', password: PASSWORDS.alice },
+    });
     const localCookie = String(local.headers['set-cookie']);
     expect(localCookie).toMatch(/custos_session=[A-Za-z0-9_-]{43};/);
     expect(localCookie).toContain('HttpOnly');
@@ -147,8 +161,15 @@ describe('sessions', () => {
   it('stores only hashes of the session token and the CSRF value', async () => {
     const s = await loginAs(h, 'alice');
     const token = s.cookie.split('=')[1] as string;
-    const rows = await h.db.query<{ token_hash: Uint8Array; csrf_hash: Uint8Array }>('SELECT token_hash, csrf_hash FROM sessions');
-    const dump = JSON.stringify(rows.rows.map((r) => [Buffer.from(r.token_hash).toString('base64url'), Buffer.from(r.csrf_hash).toString('base64url')]));
+    const rows = await h.db.query<{ token_hash: Uint8Array; csrf_hash: Uint8Array }>(
+      'SELECT token_hash, csrf_hash FROM sessions',
+    );
+    const dump = JSON.stringify(
+      rows.rows.map((r) => [
+        Buffer.from(r.token_hash).toString('base64url'),
+        Buffer.from(r.csrf_hash).toString('base64url'),
+      ]),
+    );
     expect(dump).not.toContain(token);
     expect(dump).not.toContain(s.csrf);
   });
@@ -157,12 +178,26 @@ describe('sessions', () => {
 describe('accounts', () => {
   const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` };
   it('the operator creates an account that can then log in; duplicates are 409', async () => {
-    const created = await h.app.inject({ method: 'POST', url: '/v1/accounts', headers: operator, payload: { name: 'carol', password: 'carol-password-1' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: operator,
+      payload: { name: 'carol', password: 'carol-password-1' },
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json().account).toMatchObject({ name: 'carol', id: expect.stringMatching(/^\d+$/) });
-    const login = await h.app.inject({ method: 'POST', url: '/v1/session', payload: { name: 'carol', password: 'carol-password-1' } });
+    const login = await h.app.inject({
+      method: 'POST',
+      url: '/v1/session',
+      payload: { name: 'carol', password: 'carol-password-1' },
+    });
     expect(login.statusCode).toBe(200);
-    const dup = await h.app.inject({ method: 'POST', url: '/v1/accounts', headers: operator, payload: { name: 'carol', password: 'carol-password-2' } });
+    const dup = await h.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: operator,
+      payload: { name: 'carol', password: 'carol-password-2' },
+    });
     expect(dup.statusCode).toBe(409);
     expect(dup.json().code).toBe('ACCOUNT_EXISTS');
   });
@@ -197,7 +232,10 @@ describe('health and metrics', () => {
 
 describe('configuration', () => {
   it('merges env and flags, flags winning', () => {
-    const c = resolveServerConfig({ port: '9000' }, { CUSTOS_PORT: '8000', CUSTOS_HOST: '0.0.0.0', DATABASE_URL: 'postgres://h/db' });
+    const c = resolveServerConfig(
+      { port: '9000' },
+      { CUSTOS_PORT: '8000', CUSTOS_HOST: '0.0.0.0', DATABASE_URL: 'postgres://h/db' },
+    );
     expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', db: 'postgres://h/db', dev: false, chainPort: 8545 });
   });
 

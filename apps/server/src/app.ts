@@ -89,7 +89,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
 function registerRoute(app: FastifyInstance, services: Services, route: Route): void {
   if (route.access === undefined) throw new Error(`route ${route.method} ${route.url} declares no access`);
-  const limit = route.access.public === true ? route.access.perMinute ?? services.config.rateLimit : undefined;
+  const limit = route.access.public === true ? (route.access.perMinute ?? services.config.rateLimit) : undefined;
   app.route({
     method: route.method,
     url: route.url,

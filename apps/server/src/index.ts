@@ -1,4 +1,10 @@
-export { type Access, type DeviceAuthenticator, PRINCIPAL_KINDS, type Principal, type PrincipalKind } from './access/principals.js';
+export {
+  type Access,
+  type DeviceAuthenticator,
+  PRINCIPAL_KINDS,
+  type Principal,
+  type PrincipalKind,
+} from './access/principals.js';
 export { type App, type BuildAppOptions, buildApp, defaultRouteModules, type RouteTableEntry } from './app.js';
 export { ENVIRONMENT, isLoopbackHost, resolveServerConfig, type ServerConfig, ServerConfigSchema } from './config.js';
 export { defineRoute, type Route, type RouteModule } from './http/route.js';

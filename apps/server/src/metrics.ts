@@ -3,7 +3,7 @@
  * servers in one test process never collide): process defaults plus request counts and latency by
  * method, route pattern and status.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;

@@ -8,7 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaseError } from '@custos/core';
-import { coreMigrations, type Database, openDatabase, putChainRecord, registerChain, type RegisterChainResult } from '@custos/db';
+import {
+  coreMigrations,
+  type Database,
+  openDatabase,
+  putChainRecord,
+  type RegisterChainResult,
+  registerChain,
+} from '@custos/db';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
@@ -89,7 +96,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   const db = await openDatabase(target, { logger });
   closers.push(() => db.close());
   const migrated = await db.migrate(await coreMigrations());
-  if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
+  if (migrated.applied.length > 0) logger.debug({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
 
   let operatorToken = config.operatorToken;
   let generatedOperatorToken: string | undefined;
@@ -163,13 +170,21 @@ function redactRedis(url: string): string {
 }
 
 async function connectRedis(url: string, closers: Closer[]): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 3000,
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (cause) {
     redis.disconnect();
-    throw new BaseError('SERVER_UNREACHABLE', `cannot connect to Redis at ${redactRedis(url)}`, { details: { url: redactRedis(url) }, cause });
+    throw new BaseError('SERVER_UNREACHABLE', `cannot connect to Redis at ${redactRedis(url)}`, {
+      details: { url: redactRedis(url) },
+      cause,
+    });
   }
   closers.push(async () => {
     await redis.quit();
@@ -190,7 +205,12 @@ async function startDev(
   const registered = await registerChain(db, { chainId: chain.chainId, genesisHash: chain.genesisHash });
   if (registered.status === 'reset') {
     logger.info(
-      { chainId: chain.chainId, previous: registered.previousGenesisHash, genesis: chain.genesisHash, dropped: registered.droppedRecords },
+      {
+        chainId: chain.chainId,
+        previous: registered.previousGenesisHash,
+        genesis: chain.genesisHash,
+        dropped: registered.droppedRecords,
+      },
       'dev chain was reset: state kept for the previous instance dropped',
     );
   }

@@ -45,7 +45,11 @@ export function assertString(value: unknown, field: string, options: DescribeOpt
   if (typeof value !== 'string') throw invalidInput(field, 'a string', value, options);
 }
 
-export function assertNonEmptyString(value: unknown, field: string, options: DescribeOptions = {}): asserts value is string {
+export function assertNonEmptyString(
+  value: unknown,
+  field: string,
+  options: DescribeOptions = {},
+): asserts value is string {
   if (typeof value !== 'string' || value.length === 0) throw invalidInput(field, 'a non-empty string', value, options);
 }
 

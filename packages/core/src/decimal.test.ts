@@ -36,28 +36,17 @@ describe('Decimal.parse', () => {
   it('refuses more decimals than the scale instead of rounding', () => {
     expect(codeOf(() => Decimal.parse('0.123', 2))).toBe('DECIMAL_SCALE');
     expect(codeOf(() => Decimal.parse('1.0', 0))).toBe('DECIMAL_SCALE');
-    expect(() => Decimal.parse('0.123', 2, 'balances.BTC')).toThrow(/"balances.BTC" has 3 decimals, more than the scale 2/);
+    expect(() => Decimal.parse('0.123', 2, 'balances.BTC')).toThrow(
+      /"balances.BTC" has 3 decimals, more than the scale 2/,
+    );
   });
 
-  it.each([
-    '',
-    ' 1',
-    '1 ',
-    '+1',
-    '.5',
-    '5.',
-    '1e8',
-    '1E-8',
-    '0x10',
-    '01',
-    '--1',
-    '1,000',
-    'NaN',
-    'Infinity',
-    '١',
-  ])('rejects the malformed string %j', (text) => {
-    expect(codeOf(() => Decimal.parse(text, 8))).toBe('DECIMAL_PARSE');
-  });
+  it.each(['', ' 1', '1 ', '+1', '.5', '5.', '1e8', '1E-8', '0x10', '01', '--1', '1,000', 'NaN', 'Infinity', '١'])(
+    'rejects the malformed string %j',
+    (text) => {
+      expect(codeOf(() => Decimal.parse(text, 8))).toBe('DECIMAL_PARSE');
+    },
+  );
 
   it('rejects non-strings and bad scales with the field named', () => {
     expect(() => Decimal.parse(1.5, 8, 'price')).toThrow(/"price" expected a decimal string, got 1.5/);

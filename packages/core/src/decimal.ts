@@ -34,10 +34,14 @@ export class Decimal {
     }
     const match = DECIMAL_RE.exec(text);
     if (match === null) {
-      throw new BaseError('DECIMAL_PARSE', `"${field}" expected a plain decimal such as "-0.1", got ${describeValue(text)}`, {
-        details: { field },
-        hints: ['Exponents, spaces, "+", and a leading or trailing "." are not accepted.'],
-      });
+      throw new BaseError(
+        'DECIMAL_PARSE',
+        `"${field}" expected a plain decimal such as "-0.1", got ${describeValue(text)}`,
+        {
+          details: { field },
+          hints: ['Exponents, spaces, "+", and a leading or trailing "." are not accepted.'],
+        },
+      );
     }
     const [, sign, whole = '0', fraction = ''] = match;
     if (fraction.length > scale) {

@@ -25,7 +25,10 @@ export interface ChainIdentity {
   genesisHash: Hex;
 }
 
-export async function registerChain(db: Pick<Database, 'transaction'>, chain: ChainIdentity): Promise<RegisterChainResult> {
+export async function registerChain(
+  db: Pick<Database, 'transaction'>,
+  chain: ChainIdentity,
+): Promise<RegisterChainResult> {
   if (!Number.isSafeInteger(chain.chainId) || chain.chainId <= 0) {
     throw new BaseError('INVALID_INPUT', `"chainId" expected a positive integer, got ${chain.chainId}`);
   }
@@ -44,7 +47,9 @@ export async function registerChain(db: Pick<Database, 'transaction'>, chain: Ch
     }
     let droppedRecords = 0;
     if (row !== undefined) {
-      const count = await tx.query<{ n: bigint }>('SELECT count(*) AS n FROM chain_records WHERE chain_ref = $1', [row.id]);
+      const count = await tx.query<{ n: bigint }>('SELECT count(*) AS n FROM chain_records WHERE chain_ref = $1', [
+        row.id,
+      ]);
       droppedRecords = Number(count.rows[0]?.n ?? 0n);
       await tx.query('DELETE FROM chains WHERE id = $1', [row.id]);
     }
@@ -59,7 +64,13 @@ export async function registerChain(db: Pick<Database, 'transaction'>, chain: Ch
   });
 }
 
-export async function putChainRecord(db: Queryable, ref: bigint, kind: string, key: string, value: unknown): Promise<void> {
+export async function putChainRecord(
+  db: Queryable,
+  ref: bigint,
+  kind: string,
+  key: string,
+  value: unknown,
+): Promise<void> {
   await db.query(
     `INSERT INTO chain_records (chain_ref, kind, key, value) VALUES ($1, $2, $3, $4)
      ON CONFLICT (chain_ref, kind, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,

@@ -50,7 +50,13 @@ describe.each(['pglite', 'postgres'] as const)('Database on %s', (kind) => {
     const tables = await db.query<{ t: string }>(
       "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
     );
-    expect(tables.rows.map((r) => r.t)).toEqual(['accounts', 'chain_records', 'chains', 'schema_migrations', 'sessions']);
+    expect(tables.rows.map((r) => r.t)).toEqual([
+      'accounts',
+      'chain_records',
+      'chains',
+      'schema_migrations',
+      'sessions',
+    ]);
     const second = await db.migrate(migrations);
     expect(second).toEqual({ applied: [], skipped: migrations.length });
   });
@@ -136,7 +142,12 @@ describe.each(['pglite', 'postgres'] as const)('Database on %s', (kind) => {
 
 describe('migration list validation', () => {
   it('refuses duplicate or decreasing ids', () => {
-    expect(() => validateMigrations([{ id: 2, name: 'a', sql: '' }, { id: 2, name: 'b', sql: '' }])).toThrow(/increasing/);
+    expect(() =>
+      validateMigrations([
+        { id: 2, name: 'a', sql: '' },
+        { id: 2, name: 'b', sql: '' },
+      ]),
+    ).toThrow(/increasing/);
     expect(() => validateMigrations([{ id: 0, name: 'a', sql: '' }])).toThrow(/positive/);
   });
 });

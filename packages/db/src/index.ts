@@ -1,4 +1,10 @@
-export { type ChainIdentity, getChainRecord, putChainRecord, type RegisterChainResult, registerChain } from './chains.js';
+export {
+  type ChainIdentity,
+  getChainRecord,
+  putChainRecord,
+  type RegisterChainResult,
+  registerChain,
+} from './chains.js';
 export { type DirectoryLock, lockDirectory } from './lock.js';
 export { applyMigrations, coreMigrations, loadMigrations, validateMigrations } from './migrate.js';
 export { DEFAULT_DATA_DIR, isPostgresUrl, type OpenDatabaseOptions, openDatabase } from './open.js';

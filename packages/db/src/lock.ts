@@ -70,5 +70,7 @@ export function lockDirectory(directory: string): DirectoryLock {
     // Stale (owner gone) or half-written: remove and try again; O_EXCL settles any race.
     rmSync(lockPath, { force: true });
   }
-  throw new BaseError('DB_LOCKED', `could not take the lock on database directory ${directory}`, { details: { directory } });
+  throw new BaseError('DB_LOCKED', `could not take the lock on database directory ${directory}`, {
+    details: { directory },
+  });
 }

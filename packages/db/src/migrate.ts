@@ -25,9 +25,13 @@ export function validateMigrations(migrations: readonly Migration[]): void {
   let previous = 0;
   for (const m of migrations) {
     if (!Number.isSafeInteger(m.id) || m.id <= previous) {
-      throw new BaseError('DB_MIGRATION_FAILED', `migration ids must be positive and increasing: ${m.id} after ${previous}`, {
-        details: { id: m.id, name: m.name },
-      });
+      throw new BaseError(
+        'DB_MIGRATION_FAILED',
+        `migration ids must be positive and increasing: ${m.id} after ${previous}`,
+        {
+          details: { id: m.id, name: m.name },
+        },
+      );
     }
     previous = m.id;
   }
@@ -53,10 +57,14 @@ export async function applyMigrations(
     for (const row of recorded.rows) {
       const m = known.get(row.id);
       if (m === undefined) {
-        throw new BaseError('DB_MIGRATION_FAILED', `the database has migration ${row.id} (${row.name}) that this version does not know`, {
-          details: { id: row.id },
-          hints: ['The database was migrated by a newer custos; run that version or restore a backup.'],
-        });
+        throw new BaseError(
+          'DB_MIGRATION_FAILED',
+          `the database has migration ${row.id} (${row.name}) that this version does not know`,
+          {
+            details: { id: row.id },
+            hints: ['The database was migrated by a newer custos; run that version or restore a backup.'],
+          },
+        );
       }
       if (row.checksum !== checksum(m.sql)) {
         throw new BaseError('DB_MIGRATION_FAILED', `migration ${row.id} (${row.name}) changed after it was applied`, {
@@ -85,12 +93,17 @@ async function runOne(tx: Queryable, m: Migration): Promise<void> {
       cause,
     });
   }
-  await tx.query('INSERT INTO schema_migrations (id, name, checksum) VALUES ($1, $2, $3)', [m.id, m.name, checksum(m.sql)]);
+  await tx.query('INSERT INTO schema_migrations (id, name, checksum) VALUES ($1, $2, $3)', [
+    m.id,
+    m.name,
+    checksum(m.sql),
+  ]);
 }
 
 /** Reads `NNNN_name.sql` files from a directory, in order. */
 export async function loadMigrations(directory: URL | string): Promise<Migration[]> {
-  const base = directory instanceof URL ? directory : pathToFileURL(directory.endsWith('/') ? directory : `${directory}/`);
+  const base =
+    directory instanceof URL ? directory : pathToFileURL(directory.endsWith('/') ? directory : `${directory}/`);
   const entries = (await readdir(base)).filter((f) => f.endsWith('.sql')).sort();
   const migrations: Migration[] = [];
   for (const file of entries) {

@@ -18,6 +18,7 @@ export interface OpenDatabaseOptions {
 }
 
 export function openDatabase(target: string = DEFAULT_DATA_DIR, options: OpenDatabaseOptions = {}): Promise<Database> {
-  if (isPostgresUrl(target)) return openPostgres(options.logger ? { url: target, logger: options.logger } : { url: target });
+  if (isPostgresUrl(target))
+    return openPostgres(options.logger ? { url: target, logger: options.logger } : { url: target });
   return openPGlite(target === ':memory:' ? {} : { dataDir: target });
 }

@@ -3,8 +3,8 @@
  * memory when none is given (tests). The directory is locked for this process (see lock.ts).
  */
 import { mkdirSync } from 'node:fs';
-import { PGlite, types } from '@electric-sql/pglite';
 import { BaseError } from '@custos/core';
+import { PGlite, types } from '@electric-sql/pglite';
 import { lockDirectory } from './lock.js';
 import { applyMigrations } from './migrate.js';
 import type { Database, Queryable, QueryResult, SqlValue } from './types.js';

@@ -35,11 +35,16 @@ function unauthenticated(message: string): BaseError {
   });
 }
 
-async function identify(request: FastifyRequest, options: AuthenticatorOptions, isOperator: (t: string) => boolean): Promise<Principal | undefined> {
+async function identify(
+  request: FastifyRequest,
+  options: AuthenticatorOptions,
+  isOperator: (t: string) => boolean,
+): Promise<Principal | undefined> {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     const match = /^Bearer ([\x21-\x7e]+)$/.exec(authorization);
-    if (match === null || !isOperator(match[1] as string)) throw new BaseError('INVALID_CREDENTIALS', 'the bearer token is not valid');
+    if (match === null || !isOperator(match[1] as string))
+      throw new BaseError('INVALID_CREDENTIALS', 'the bearer token is not valid');
     return { kind: 'operator' };
   }
   const token = request.cookies?.[SESSION_COOKIE];
@@ -63,15 +68,22 @@ export function createAccessHook(options: AuthenticatorOptions) {
       throw unauthenticated(`${request.method} ${request.routeOptions.url} needs credentials`);
     }
     if (!access.principals.includes(principal.kind)) {
-      throw new BaseError('FORBIDDEN', `${request.method} ${request.routeOptions.url} is not open to the ${principal.kind}`, {
-        details: { principal: principal.kind, allowed: access.principals.join(',') },
-      });
+      throw new BaseError(
+        'FORBIDDEN',
+        `${request.method} ${request.routeOptions.url} is not open to the ${principal.kind}`,
+        {
+          details: { principal: principal.kind, allowed: access.principals.join(',') },
+        },
+      );
     }
     if (principal.kind === 'account') {
       if (!SAFE_METHODS.has(request.method)) {
         const presented = request.headers[CSRF_HEADER];
         if (!csrfMatches(principal.session, typeof presented === 'string' ? presented : undefined)) {
-          throw new BaseError('CSRF_MISSING', `a state-changing request with a session needs the ${CSRF_HEADER} header`);
+          throw new BaseError(
+            'CSRF_MISSING',
+            `a state-changing request with a session needs the ${CSRF_HEADER} header`,
+          );
         }
       }
       if (access.ownerParam !== undefined) {

@@ -28,7 +28,9 @@ export type Access =
     };
 
 /** Verifies a device-signed request; registered by the capability that enrols devices. */
-export type DeviceAuthenticator = (request: FastifyRequest) => Promise<Extract<Principal, { kind: 'device' }> | undefined>;
+export type DeviceAuthenticator = (
+  request: FastifyRequest,
+) => Promise<Extract<Principal, { kind: 'device' }> | undefined>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -42,6 +42,9 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const body: ErrorBody = { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` };
+  const body: ErrorBody = {
+    code: 'ROUTE_NOT_FOUND',
+    message: `no route ${request.method} ${request.url.split('?')[0]}`,
+  };
   return reply.status(404).send(body);
 }

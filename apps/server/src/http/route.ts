@@ -22,7 +22,11 @@ export interface RouteContext<B, Q, P> {
   services: Services;
 }
 
-export interface RouteDefinition<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined> {
+export interface RouteDefinition<
+  B extends Schema | undefined,
+  Q extends Schema | undefined,
+  P extends Schema | undefined,
+> {
   method: HTTPMethods;
   url: string;
   summary: string;

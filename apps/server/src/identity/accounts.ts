@@ -45,7 +45,10 @@ export async function createAccount(db: Queryable, name: string, password: strin
     return toAccount(result.rows[0] as AccountRow);
   } catch (error) {
     if (findBaseError(error)?.details.sqlstate === '23505') {
-      throw new BaseError('ACCOUNT_EXISTS', `an account named ${name} already exists`, { details: { name }, cause: error });
+      throw new BaseError('ACCOUNT_EXISTS', `an account named ${name} already exists`, {
+        details: { name },
+        cause: error,
+      });
     }
     throw error;
   }
@@ -70,7 +73,10 @@ export async function listAccounts(db: Queryable): Promise<Account[]> {
   return result.rows.map(toAccount);
 }
 
-export async function findAccountByName(db: Queryable, name: string): Promise<(Account & { passwordHash: string }) | undefined> {
+export async function findAccountByName(
+  db: Queryable,
+  name: string,
+): Promise<(Account & { passwordHash: string }) | undefined> {
   const result = await db.query<AccountRow & { password_hash: string }>(
     'SELECT id, name, created_at, password_hash FROM accounts WHERE name = $1',
     [name],

@@ -7,8 +7,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BaseError } from '@custos/core';
 import type { Queryable } from '@custos/db';
-import { decoyHash, verifyPassword } from './passwords.js';
 import { findAccountByName } from './accounts.js';
+import { decoyHash, verifyPassword } from './passwords.js';
 
 export const SESSION_COOKIE = 'custos_session';
 export const CSRF_HEADER = 'x-custos-csrf';

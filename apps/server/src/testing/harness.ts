@@ -34,7 +34,12 @@ export async function createHarness(
     logger: pino({ level: 'silent' }),
     metrics: createMetrics(),
   };
-  const built = await buildApp({ services, logger: pino({ level: 'silent' }), operatorToken: OPERATOR_TOKEN, ...extra });
+  const built = await buildApp({
+    services,
+    logger: pino({ level: 'silent' }),
+    operatorToken: OPERATOR_TOKEN,
+    ...extra,
+  });
   await built.app.ready();
   return {
     ...built,
@@ -55,7 +60,11 @@ export interface LoggedIn {
 }
 
 export async function loginAs(h: Harness, name: keyof typeof PASSWORDS): Promise<LoggedIn> {
-  const response = await h.app.inject({ method: 'POST', url: '/v1/session', payload: { name, password: PASSWORDS[name] } });
+  const response = await h.app.inject({
+    method: 'POST',
+    url: '/v1/session',
+    payload: { name, password: PASSWORDS[name] },
+  });
   if (response.statusCode !== 200) throw new Error(`login failed: ${response.body}`);
   const setCookie = response.headers['set-cookie'];
   const raw = Array.isArray(setCookie) ? setCookie[0] : setCookie;

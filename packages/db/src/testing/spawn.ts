@@ -5,7 +5,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export function spawnTs(script: URL, args: readonly string[], options: { stdin?: 'pipe' | 'ignore' } = {}): ChildProcess {
+export function spawnTs(
+  script: URL,
+  args: readonly string[],
+  options: { stdin?: 'pipe' | 'ignore' } = {},
+): ChildProcess {
   return spawn(process.execPath, ['--conditions=@custos/source', '--import', 'tsx', fileURLToPath(script), ...args], {
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });

@@ -13,7 +13,13 @@ const fixtures = defineRoute({
   async handler({ services }) {
     const f = services.devFixtures;
     if (f === undefined) throw new BaseError('NOT_FOUND', 'the dev chain is not running');
-    return { chainId: f.chainId, rpcUrl: f.rpcUrl, genesisHash: f.genesisHash, accounts: f.accounts, contracts: f.contracts };
+    return {
+      chainId: f.chainId,
+      rpcUrl: f.rpcUrl,
+      genesisHash: f.genesisHash,
+      accounts: f.accounts,
+      contracts: f.contracts,
+    };
   },
 });
 

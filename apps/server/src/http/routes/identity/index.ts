@@ -80,7 +80,9 @@ const listAccountsRoute = defineRoute({
   access: { principals: ['operator'] },
   async handler({ services }) {
     const accounts = await listAccounts(services.db);
-    return { accounts: accounts.map((a) => ({ id: a.id.toString(), name: a.name, createdAt: a.createdAt.toISOString() })) };
+    return {
+      accounts: accounts.map((a) => ({ id: a.id.toString(), name: a.name, createdAt: a.createdAt.toISOString() })),
+    };
   },
 });
 

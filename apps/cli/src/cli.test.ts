@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interrupt, run, serve } from './testing/run.js';
+
+const TOKEN = 'cli-test-operator-token-0123456789';
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'custos-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+
+describe('custos basics', () => {
+  it('--version prints the version', async () => {
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('--help lists every command, and each command has help', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    for (const command of ['serve', 'accounts', 'db']) expect(r.stdout).toContain(command);
+    for (const args of [
+      ['serve', '--help'],
+      ['accounts', 'create', '--help'],
+      ['db', 'migrate', '--help'],
+    ]) {
+      const help = await run(args);
+      expect(help.code, args.join(' ')).toBe(0);
+      expect(help.stdout).toContain('Usage: custos');
+    }
+  });
+
+  it.each([
+    [['--no-such-flag'], /unknown option '--no-such-flag'/],
+    [['serve', '--port', 'abc'], /^custos: invalid --port: .*got "abc"$/],
+    [['serve', '--port', '99999'], /^custos: invalid --port: /],
+    [['accounts', 'create', '--name', 'x'], /required option '--password-file <file>' not specified/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('bad usage %j exits 2 with one clear line', async (args, pattern) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)[0]).toMatch(pattern);
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unreachable DATABASE_URL exits 2 with one line naming the server, not the password', async () => {
+    const r = await run(['serve', '--port', '0', '--data-dir', join(dir, 'unused')], {
+      DATABASE_URL: 'postgres://custos:hunter2@127.0.0.1:1/custos',
+    });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([
+      'custos: cannot connect to PostgreSQL at postgres://custos@127.0.0.1:1/custos (ECONNREFUSED)',
+    ]);
+  });
+
+  it('with --json an error is one JSON document on stdout', async () => {
+    const r = await run(['--json', 'serve', '--port', 'abc']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: { code: 'INVALID_CONFIG', message: expect.stringContaining('--port') },
+    });
+  });
+});
+
+describe('custos serve (embedded database) and the commands that talk to it', () => {
+  it('serves, refuses a second process on its data directory and on its port, and stops on SIGINT', async () => {
+    const dataDir = join(dir, 'a');
+    const server = await serve(['--port', '0', '--data-dir', dataDir], { CUSTOS_OPERATOR_TOKEN: TOKEN });
+    try {
+      const url = server.info.url as string;
+      expect(server.info.db).toEqual({ kind: 'pglite', location: join(dataDir, 'db') });
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
+      const missing = await fetch(`${url}/no/such/route`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+
+      // A second process on the same PGlite directory: exit 2 and one line naming it and the holder.
+      const second = await run(['serve', '--port', '0', '--data-dir', dataDir]);
+      expect(second.code).toBe(2);
+      expect(lines(second.stderr)).toEqual([
+        `custos: database directory ${join(dataDir, 'db')} is in use by process ${server.child.pid}`,
+      ]);
+
+      // A port in use: exit 2 and one line.
+      const port = new URL(url).port;
+      const clash = await run(['serve', '--port', port, '--data-dir', join(dir, 'b')]);
+      expect(clash.code).toBe(2);
+      expect(lines(clash.stderr)).toEqual([`custos: port ${port} on 127.0.0.1 is already in use`]);
+
+      // Shared-state commands go through the server with the operator token.
+      const passwordFile = join(dir, 'pw');
+      writeFileSync(passwordFile, 'a-long-enough-password\n');
+      const created = await run([
+        '--json',
+        '--server',
+        url,
+        '--operator-token',
+        TOKEN,
+        'accounts',
+        'create',
+        '--name',
+        'erin',
+        '--password-file',
+        passwordFile,
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+      expect(JSON.parse(created.stdout).account).toMatchObject({ name: 'erin' });
+      const login = await fetch(`${url}/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'erin', password: 'a-long-enough-password' }),
+      });
+      expect(login.status).toBe(200);
+      const duplicate = await run([
+        '--server',
+        url,
+        '--operator-token',
+        TOKEN,
+        'accounts',
+        'create',
+        '--name',
+        'erin',
+        '--password-file',
+        passwordFile,
+      ]);
+      expect(duplicate.code).toBe(2);
+      expect(lines(duplicate.stderr)).toEqual(['custos: an account named erin already exists']);
+      const wrongToken = await run([
+        '--server',
+        url,
+        '--operator-token',
+        'wrong-token-wrong-token-wrong',
+        'accounts',
+        'list',
+      ]);
+      expect(wrongToken.code).toBe(1);
+      const listed = await run(['--json', '--server', url, 'accounts', 'list'], { CUSTOS_OPERATOR_TOKEN: TOKEN });
+      expect(JSON.parse(listed.stdout).accounts.map((a: { name: string }) => a.name)).toEqual(['erin']);
+    } finally {
+      const stopped = await interrupt(server.child, server.done);
+      expect(stopped.code).toBe(0);
+      expect(stopped.ms).toBeLessThan(10_000);
+    }
+    // Released: the directory opens again.
+    const migrate = await run(['--json', 'db', 'migrate', '--db', join(dataDir, 'db')]);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(JSON.parse(migrate.stdout)).toMatchObject({ applied: [], skipped: 1 });
+  });
+
+  it('commands on shared state exit 2 when no server answers', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const r = await run(['--server', `http://127.0.0.1:${port}`, '--operator-token', TOKEN, 'accounts', 'list']);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([`custos: cannot reach the custos server at http://127.0.0.1:${port}`]);
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * `custos db migrate`: applies the schema migrations to a database without starting a server, so
+ * a deployment migrates once before it starts (or scales out) its stateless server nodes.
+ */
+import { coreMigrations, openDatabase } from '@custos/db';
+import type { Command } from 'commander';
+import { printJson } from '../output.js';
+
+export function registerDb(program: Command): void {
+  const db = program.command('db').description('database maintenance');
+  db.command('migrate')
+    .description('apply pending migrations (safe to run from several processes at once)')
+    .option('--db <path|url>', 'PGlite directory or postgres:// URL (DATABASE_URL; default .custos/db)')
+    .action(async (flags: { db?: string }, command: Command) => {
+      const target = flags.db ?? process.env.DATABASE_URL ?? '.custos/db';
+      const database = await openDatabase(target);
+      try {
+        const result = await database.migrate(await coreMigrations());
+        if (command.optsWithGlobals<{ json?: boolean }>().json) printJson({ db: database.location, ...result });
+        else
+          process.stdout.write(
+            `${database.location}: ${result.applied.length} applied, ${result.skipped} already present\n`,
+          );
+      } finally {
+        await database.close();
+      }
+    });
+}

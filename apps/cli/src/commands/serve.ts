@@ -1,0 +1,113 @@
+/**
+ * `custos serve`: runs the server in the foreground until SIGINT or SIGTERM, then shuts down
+ * gracefully (a second signal, or 8 s without finishing, forces the exit).
+ */
+import { resolveServerConfig, type ServerHandle, type ServerInfo, startServer } from '@custos/server';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { printJson } from '../output.js';
+
+const SHUTDOWN_DEADLINE_MS = 8000;
+
+interface ServeFlags {
+  dev?: boolean;
+  host?: string;
+  port?: string;
+  db?: string;
+  dataDir?: string;
+  operatorToken?: string;
+  chainPort?: string;
+  logLevel?: string;
+  rateLimit?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the custos server (and, with --dev, an in-process EVM dev chain with fixtures)')
+    .option('--dev', 'development mode: embedded database, dev chain, demo accounts, generated operator token')
+    .option('--host <host>', 'address to listen on (CUSTOS_HOST)', undefined)
+    .option('--port <port>', 'HTTP port, 0 for any free one (CUSTOS_PORT; default 8787)')
+    .option('--db <path|url>', 'PGlite directory or postgres:// URL (DATABASE_URL; default <data dir>/db)')
+    .option('--data-dir <dir>', 'local state directory (CUSTOS_DATA_DIR; default .custos)')
+    .option('--operator-token <token>', 'operator bearer token (CUSTOS_OPERATOR_TOKEN)')
+    .option('--chain-port <port>', 'dev chain JSON-RPC port, 0 for any free one (default 8545)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
+    .option('--rate-limit <n>', 'requests per minute per IP on public routes (default 600)')
+    .action(async (flags: ServeFlags, command: Command) => {
+      const json = command.optsWithGlobals<{ json?: boolean }>().json === true;
+      const config = resolveServerConfig(
+        {
+          dev: flags.dev,
+          host: flags.host,
+          port: flags.port,
+          db: flags.db,
+          dataDir: flags.dataDir,
+          operatorToken: flags.operatorToken,
+          chainPort: flags.chainPort,
+          logLevel: flags.logLevel,
+          rateLimit: flags.rateLimit,
+        },
+        process.env,
+      );
+      const logger = pino(
+        { level: config.logLevel, base: { pid: process.pid } },
+        pino.destination({ dest: 2, sync: true }),
+      );
+      const handle = await startServer(config, logger);
+      if (json) {
+        printJson({
+          ...handle.info,
+          ...(handle.generatedOperatorToken ? { operatorToken: handle.generatedOperatorToken } : {}),
+        });
+      } else {
+        process.stdout.write(describe(handle.info, handle.generatedOperatorToken));
+      }
+      await waitForSignal(handle, logger);
+    });
+}
+
+function describe(info: ServerInfo, token: string | undefined): string {
+  const lines = [`custos listening on ${info.url}`, `  database        ${info.db.kind} ${info.db.location}`];
+  if (info.redis) lines.push(`  redis           ${info.redis}`);
+  if (info.dev) {
+    const d = info.dev;
+    const state =
+      d.chain === 'reset'
+        ? `reset: the previous instance (genesis ${d.previousGenesisHash}) is gone, ${d.droppedRecords} stale records dropped`
+        : d.chain;
+    lines.push(`  dev chain       ${d.rpcUrl} (chain ${d.chainId}, genesis ${d.genesisHash}, ${state})`);
+    for (const [name, address] of Object.entries(d.contracts)) lines.push(`    ${name.padEnd(16)} ${address}`);
+    lines.push(`  accounts        ${d.accounts.map((a) => `${a.name} / ${a.password}`).join(', ')}`);
+  }
+  if (token)
+    lines.push(`  operator token  ${token}${info.operatorTokenFile ? ` (also in ${info.operatorTokenFile})` : ''}`);
+  lines.push(`  metrics         ${info.url}/metrics    health ${info.url}/healthz`, '');
+  return lines.join('\n');
+}
+
+function waitForSignal(handle: ServerHandle, logger: pino.Logger): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        logger.error('shutdown took too long: exiting');
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS);
+      timer.unref();
+      void handle.close().then(() => {
+        clearTimeout(timer);
+        logger.info('stopped');
+        resolve();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

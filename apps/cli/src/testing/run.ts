@@ -1,0 +1,87 @@
+/**
+ * Runs the built `custos` binary (apps/cli/dist/bin.js, produced by `npm run build`, which
+ * `npm test` runs first) as a child process, as a user would.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+
+export function assertBuilt(): void {
+  if (!existsSync(BIN))
+    throw new Error('apps/cli/dist/bin.js is missing: run `npm run build` (npm test does it first)');
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function start(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): ChildProcess {
+  assertBuilt();
+  const base = { ...process.env };
+  delete base.DATABASE_URL;
+  delete base.CUSTOS_OPERATOR_TOKEN;
+  return spawn(process.execPath, [BIN, ...args], {
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
+  });
+}
+
+export function finished(child: ChildProcess): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+export function run(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<RunResult> {
+  return finished(start(args, env, cwd));
+}
+
+/** Starts `custos serve … --json` and resolves with its ready document (one JSON object). */
+export async function serve(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<{ child: ChildProcess; info: Record<string, unknown>; done: Promise<RunResult>; stderr: () => string }> {
+  const child = start(['--json', 'serve', ...args], env, cwd);
+  const done = finished(child);
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      try {
+        resolve(JSON.parse(out) as Record<string, unknown>);
+      } catch {
+        // not complete yet
+      }
+    });
+    void done.then((r) => reject(new Error(`serve exited early (${r.code}): ${r.stderr}`)));
+  });
+  return { child, info, done, stderr: () => err };
+}
+
+/** Sends SIGINT and resolves with the exit and how long it took. */
+export async function interrupt(child: ChildProcess, done: Promise<RunResult>): Promise<RunResult & { ms: number }> {
+  const t0 = Date.now();
+  child.kill('SIGINT');
+  const result = await done;
+  return { ...result, ms: Date.now() - t0 };
+}
