@@ -22,7 +22,10 @@ export function buildProgram(): Command {
       process.env.CUSTOS_SERVER ?? 'http://127.0.0.1:8787',
     )
     .option('--operator-token <token>', 'operator token (CUSTOS_OPERATOR_TOKEN)')
-    .option('--data-dir <dir>', 'local state directory (CUSTOS_DATA_DIR)', process.env.CUSTOS_DATA_DIR ?? '.custos')
+    .option(
+      '--data-dir <dir>',
+      'local state directory: embedded database, dev token (CUSTOS_DATA_DIR; default .custos)',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`custos: ${text.replace(/^error: /, '').trimEnd()}\n`) });

@@ -54,7 +54,6 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: true,
-    disableRequestLogging: true,
   });
   const routeTable: RouteTableEntry[] = [];
   app.decorateRequest('principal', undefined);

@@ -106,9 +106,6 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     operatorTokenFile = join(config.dataDir, 'operator-token');
     writeSecretFile(operatorTokenFile, `${operatorToken}\n`);
   }
-  if (operatorToken === undefined) {
-    logger.warn('no operator token configured (CUSTOS_OPERATOR_TOKEN): operator routes will refuse every request');
-  }
 
   let redis: Redis | undefined;
   if (config.redisUrl !== undefined) redis = await connectRedis(config.redisUrl, closers);
@@ -139,6 +136,9 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
       });
     }
     throw cause;
+  }
+  if (operatorToken === undefined) {
+    logger.warn('no operator token configured (CUSTOS_OPERATOR_TOKEN): operator routes will refuse every request');
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

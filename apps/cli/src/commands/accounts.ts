@@ -24,8 +24,9 @@ function readPassword(file: string): string {
 }
 
 export function clientOptions(command: Command): ClientOptions {
-  const o = command.optsWithGlobals<{ server: string; operatorToken?: string; dataDir: string }>();
-  return { server: o.server, dataDir: o.dataDir, ...(o.operatorToken ? { operatorToken: o.operatorToken } : {}) };
+  const o = command.optsWithGlobals<{ server: string; operatorToken?: string; dataDir?: string }>();
+  const dataDir = o.dataDir ?? process.env.CUSTOS_DATA_DIR ?? '.custos';
+  return { server: o.server, dataDir, ...(o.operatorToken ? { operatorToken: o.operatorToken } : {}) };
 }
 
 export function registerAccounts(program: Command): void {

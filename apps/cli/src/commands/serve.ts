@@ -14,8 +14,6 @@ interface ServeFlags {
   host?: string;
   port?: string;
   db?: string;
-  dataDir?: string;
-  operatorToken?: string;
   chainPort?: string;
   logLevel?: string;
   rateLimit?: string;
@@ -29,21 +27,21 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on (CUSTOS_HOST)', undefined)
     .option('--port <port>', 'HTTP port, 0 for any free one (CUSTOS_PORT; default 8787)')
     .option('--db <path|url>', 'PGlite directory or postgres:// URL (DATABASE_URL; default <data dir>/db)')
-    .option('--data-dir <dir>', 'local state directory (CUSTOS_DATA_DIR; default .custos)')
-    .option('--operator-token <token>', 'operator bearer token (CUSTOS_OPERATOR_TOKEN)')
     .option('--chain-port <port>', 'dev chain JSON-RPC port, 0 for any free one (default 8545)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
     .option('--rate-limit <n>', 'requests per minute per IP on public routes (default 600)')
     .action(async (flags: ServeFlags, command: Command) => {
-      const json = command.optsWithGlobals<{ json?: boolean }>().json === true;
+      // --json, --data-dir and --operator-token are global options, shared with the other commands.
+      const globals = command.optsWithGlobals<{ json?: boolean; dataDir?: string; operatorToken?: string }>();
+      const json = globals.json === true;
       const config = resolveServerConfig(
         {
           dev: flags.dev,
           host: flags.host,
           port: flags.port,
           db: flags.db,
-          dataDir: flags.dataDir,
-          operatorToken: flags.operatorToken,
+          dataDir: globals.dataDir,
+          operatorToken: globals.operatorToken,
           chainPort: flags.chainPort,
           logLevel: flags.logLevel,
           rateLimit: flags.rateLimit,
