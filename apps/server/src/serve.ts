@@ -126,7 +126,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   });
   closers.push(() => app.close());
   try {
-    await app.listen({ host: config.host, port: config.port, listenTextResolver: () => '' });
+    await app.listen({ host: config.host, port: config.port });
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new BaseError('PORT_IN_USE', `port ${config.port} on ${config.host} is already in use`, {
