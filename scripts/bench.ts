@@ -81,47 +81,53 @@ async function runCase(c: BenchSuite['cases'][number], size: number) {
   }
 }
 
+async function runSuite(suite: BenchSuite, file: string): Promise<void> {
+  const size = smoke ? suite.size.smoke : suite.size.full;
+  process.stderr.write(
+    `bench ${suite.name} (${relative(root, file)}), ${size} ${suite.unit}s per run${smoke ? ', smoke' : ''}\n`,
+  );
+  const cases = [];
+  for (const c of suite.cases) {
+    const result = await runCase(c, size);
+    process.stderr.write(
+      `  ${c.name.padEnd(24)} median ${result.medianMs} ms  p99 ${result.p99Ms} ms  ${result.perSecond} ${suite.unit}/s\n`,
+    );
+    cases.push(result);
+  }
+  const baseline = cases.find((c) => c.name === suite.baseline);
+  const withRatio = cases.map((c) => ({
+    ...c,
+    ratioToBaseline: baseline ? Number((c.medianMs / baseline.medianMs).toFixed(3)) : null,
+  }));
+  const report = {
+    name: suite.name,
+    description: suite.description,
+    command: `npm run bench ${suite.name}`,
+    date: new Date().toISOString(),
+    commit: commit(),
+    machine: machine(),
+    mode: smoke ? 'smoke' : 'full',
+    size,
+    unit: suite.unit,
+    baseline: suite.baseline,
+    cases: withRatio,
+  };
+  if (!smoke) {
+    mkdirSync(join(root, 'bench/results'), { recursive: true });
+    writeFileSync(join(root, 'bench/results', `${suite.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const files = [...findBenchFiles(join(root, 'packages')), ...findBenchFiles(join(root, 'apps'))].sort();
   let ran = 0;
   for (const file of files) {
-    const suite = ((await import(pathToFileURL(file).href)) as { default: BenchSuite }).default;
-    if (only.length > 0 && !only.includes(suite.name)) continue;
-    const size = smoke ? suite.size.smoke : suite.size.full;
-    process.stderr.write(
-      `bench ${suite.name} (${relative(root, file)}), ${size} ${suite.unit}s per run${smoke ? ', smoke' : ''}\n`,
-    );
-    const cases = [];
-    for (const c of suite.cases) {
-      const result = await runCase(c, size);
-      process.stderr.write(
-        `  ${c.name.padEnd(24)} median ${result.medianMs} ms  p99 ${result.p99Ms} ms  ${result.perSecond} ${suite.unit}/s\n`,
-      );
-      cases.push(result);
+    const exported = ((await import(pathToFileURL(file).href)) as { default: BenchSuite | BenchSuite[] }).default;
+    for (const suite of Array.isArray(exported) ? exported : [exported]) {
+      if (only.length > 0 && !only.includes(suite.name)) continue;
+      await runSuite(suite, file);
+      ran++;
     }
-    const baseline = cases.find((c) => c.name === suite.baseline);
-    const withRatio = cases.map((c) => ({
-      ...c,
-      ratioToBaseline: baseline ? Number((c.medianMs / baseline.medianMs).toFixed(3)) : null,
-    }));
-    const report = {
-      name: suite.name,
-      description: suite.description,
-      command: `npm run bench ${suite.name}`,
-      date: new Date().toISOString(),
-      commit: commit(),
-      machine: machine(),
-      mode: smoke ? 'smoke' : 'full',
-      size,
-      unit: suite.unit,
-      baseline: suite.baseline,
-      cases: withRatio,
-    };
-    if (!smoke) {
-      mkdirSync(join(root, 'bench/results'), { recursive: true });
-      writeFileSync(join(root, 'bench/results', `${suite.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
-    }
-    ran++;
   }
   if (ran === 0) {
     process.stderr.write(`no benchmark matched ${only.join(', ')}\n`);

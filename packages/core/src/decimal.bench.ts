@@ -15,9 +15,9 @@ function balances(size: number): string[] {
   return out;
 }
 
-export default defineBench({
-  name: 'decimal',
-  description: 'parse and format exact decimal amounts at scale 8',
+const parse = defineBench({
+  name: 'decimal-parse',
+  description: 'parse exact decimal amounts at scale 8',
   baseline: 'viem parseUnits',
   size: { full: 100_000, smoke: 200 },
   unit: 'amount',
@@ -40,6 +40,16 @@ export default defineBench({
         return acc;
       },
     },
+  ],
+});
+
+const format = defineBench({
+  name: 'decimal-format',
+  description: 'format exact decimal amounts at scale 8',
+  baseline: 'viem formatUnits',
+  size: { full: 100_000, smoke: 200 },
+  unit: 'amount',
+  cases: [
     {
       name: 'viem formatUnits',
       setup: (size: number) => balances(size).map((s) => parseUnits(s, 8)),
@@ -60,3 +70,5 @@ export default defineBench({
     },
   ],
 });
+
+export default [parse, format];

@@ -78,8 +78,14 @@ export class Decimal {
 
   /** The exact value with trailing fractional zeros dropped: `"-0.1"`, `"95088.55505656"`, `"3"`. */
   toString(): string {
-    const fixed = this.toFixed();
-    return this.scale === 0 ? fixed : fixed.replace(/\.?0+$/, '');
+    if (this.scale === 0) return this.units.toString();
+    const negative = this.units < 0n;
+    const digits = (negative ? -this.units : this.units).toString().padStart(this.scale + 1, '0');
+    const point = digits.length - this.scale;
+    let end = digits.length;
+    while (end > point && digits.charCodeAt(end - 1) === 48 /* '0' */) end--;
+    const fraction = end > point ? `.${digits.slice(point, end)}` : '';
+    return `${negative ? '-' : ''}${digits.slice(0, point)}${fraction}`;
   }
 
   toJSON(): string {
