@@ -69,7 +69,7 @@ describe('custos basics', () => {
 });
 
 describe('custos serve (embedded database) and the commands that talk to it', () => {
-  it('serves, refuses a second process on its data directory and on its port, and stops on SIGINT', async () => {
+  it('serves, refuses a second process on its data directory and on its port, and stops on SIGTERM', async () => {
     const dataDir = join(dir, 'a');
     const server = await serve(['--port', '0', '--data-dir', dataDir], { CUSTOS_OPERATOR_TOKEN: TOKEN });
     try {
@@ -144,8 +144,9 @@ describe('custos serve (embedded database) and the commands that talk to it', ()
       const listed = await run(['--json', '--server', url, 'accounts', 'list'], { CUSTOS_OPERATOR_TOKEN: TOKEN });
       expect(JSON.parse(listed.stdout).accounts.map((a: { name: string }) => a.name)).toEqual(['erin']);
     } finally {
-      const stopped = await interrupt(server.child, server.done);
+      const stopped = await interrupt(server.child, server.done, 'SIGTERM');
       expect(stopped.code).toBe(0);
+      expect(stopped.stderr).toContain('"signal":"SIGTERM"');
       expect(stopped.ms).toBeLessThan(10_000);
     }
     // Released: the directory opens again.

@@ -78,10 +78,14 @@ export async function serve(
   return { child, info, done, stderr: () => err };
 }
 
-/** Sends SIGINT and resolves with the exit and how long it took. */
-export async function interrupt(child: ChildProcess, done: Promise<RunResult>): Promise<RunResult & { ms: number }> {
+/** Sends SIGINT (or another signal) and resolves with the exit and how long it took. */
+export async function interrupt(
+  child: ChildProcess,
+  done: Promise<RunResult>,
+  signal: NodeJS.Signals = 'SIGINT',
+): Promise<RunResult & { ms: number }> {
   const t0 = Date.now();
-  child.kill('SIGINT');
+  child.kill(signal);
   const result = await done;
   return { ...result, ms: Date.now() - t0 };
 }
