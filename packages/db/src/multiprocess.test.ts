@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,80 @@ describe('two processes', () => {
     }
     // Released on the holder's exit: now it opens.
     expect((await done).code).toBe(0);
+  });
+});
+
+describe('the PGlite directory lock under contention', () => {
+  /** Starts n holders, waits until all are armed, releases them at once, reports who won. */
+  async function race(
+    path: string,
+    n: number,
+  ): Promise<{ ready: number; locked: string[]; release: () => Promise<void> }> {
+    const script = new URL('./testing/child-hold.ts', import.meta.url);
+    const children = Array.from({ length: n }, () => spawnTs(script, [path, '--barrier'], { stdin: 'pipe' }));
+    const exits = children.map((child) => collect(child));
+    const lines = children.map((child) => {
+      const queue: string[] = [];
+      const waiters: ((line: string) => void)[] = [];
+      let buffer = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        buffer += d.toString();
+        for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+          const line = buffer.slice(0, i);
+          buffer = buffer.slice(i + 1);
+          const waiter = waiters.shift();
+          if (waiter) waiter(line);
+          else queue.push(line);
+        }
+      });
+      child.once('exit', (code) => {
+        for (const waiter of waiters.splice(0)) waiter(`exited ${code}`);
+        queue.push(`exited ${code}`);
+      });
+      return () =>
+        new Promise<string>((resolve) => (queue.length > 0 ? resolve(queue.shift() as string) : waiters.push(resolve)));
+    });
+    expect(await Promise.all(lines.map((next) => next()))).toEqual(Array(n).fill('armed'));
+    for (const child of children) child.stdin?.write('go\n');
+    const outcomes = await Promise.all(lines.map((next) => next()));
+    return {
+      ready: outcomes.filter((o) => o === 'ready').length,
+      locked: outcomes.filter((o) => o.startsWith('locked ')),
+      async release() {
+        for (const child of children) child.stdin?.end();
+        await Promise.all(exits);
+      },
+    };
+  }
+
+  it('four processes starting at once on a fresh directory: exactly one holds it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-race-'));
+    try {
+      for (let round = 0; round < 2; round++) {
+        const result = await race(join(dir, `db${round}`), 4);
+        await result.release();
+        expect(result.ready, `round ${round}`).toBe(1);
+        expect(result.locked).toHaveLength(3);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('four processes finding the same stale lock: exactly one takes it over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-race-'));
+    try {
+      for (let round = 0; round < 2; round++) {
+        const path = join(dir, `db${round}`);
+        writeFileSync(`${path}.lock`, '4194305\n'); // above Linux's default pid_max: never running
+        const result = await race(path, 4);
+        await result.release();
+        expect(result.ready, `round ${round}`).toBe(1);
+        expect(result.locked).toHaveLength(3);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

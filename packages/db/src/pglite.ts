@@ -3,6 +3,7 @@
  * memory when none is given (tests). The directory is locked for this process (see lock.ts).
  */
 import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { BaseError } from '@custos/core';
 import { PGlite, types } from '@electric-sql/pglite';
 import { lockDirectory } from './lock.js';
@@ -46,6 +47,17 @@ export interface OpenPGliteOptions {
 
 export async function openPGlite(options: OpenPGliteOptions = {}): Promise<Database> {
   const { dataDir } = options;
+  if (dataDir !== undefined) {
+    try {
+      mkdirSync(dirname(resolve(dataDir)), { recursive: true, mode: 0o700 });
+    } catch (cause) {
+      const reason = (cause as NodeJS.ErrnoException).code ?? 'error';
+      throw new BaseError('DB_UNAVAILABLE', `cannot create the parent of database directory ${dataDir} (${reason})`, {
+        details: { directory: dataDir },
+        cause,
+      });
+    }
+  }
   const lock = dataDir === undefined ? undefined : lockDirectory(dataDir);
   let pg: PGlite;
   try {

@@ -21,16 +21,20 @@ export interface RpcServer {
 function listenError(error: unknown, host: string, port: number): BaseError {
   const code = error instanceof Error && 'code' in error ? String(error.code) : undefined;
   if (code === 'EADDRINUSE') {
-    return new BaseError('PORT_IN_USE', 'The dev chain port is already in use.', {
+    return new BaseError('PORT_IN_USE', `dev chain port ${port} on ${host} is already in use`, {
       details: { host, port },
       hints: ['Stop the other process on that port, or pick another port (0 chooses a free one).'],
       cause: error,
     });
   }
-  return new BaseError('DEVCHAIN_START_FAILED', 'The dev chain JSON-RPC server could not listen.', {
-    details: { host, port, reason: code ?? 'unknown' },
-    cause: error,
-  });
+  return new BaseError(
+    'DEVCHAIN_START_FAILED',
+    `the dev chain cannot listen on ${host}:${port} (${code ?? 'unknown error'})`,
+    {
+      details: { host, port, reason: code ?? 'unknown' },
+      cause: error,
+    },
+  );
 }
 
 /** IPv6 literals need brackets inside a URL. */
