@@ -59,6 +59,57 @@ describe('custos basics', () => {
     ]);
   });
 
+  it.each([
+    [
+      ['serve', '--port', '0', '--host', '203.0.113.5'],
+      {},
+      /^custos: cannot listen on 203\.0\.113\.5:0 \(EADDRNOTAVAIL\)$/,
+    ],
+    [['serve'], { CUSTOS_PORT: 'abc' }, /^custos: invalid CUSTOS_PORT: .*got "abc"$/],
+    [
+      ['serve', '--port', '0'],
+      { CUSTOS_OPERATOR_TOKEN: 'short' },
+      /^custos: invalid CUSTOS_OPERATOR_TOKEN: must be at least 24 characters$/,
+    ],
+    [
+      ['--server', 'http://example.invalid:1', '--operator-token', 'x'.repeat(30), 'accounts', 'list'],
+      {},
+      /^custos: refusing to send the operator token over plain HTTP to example\.invalid:1$/,
+    ],
+  ])('bad configuration %j exits 2 with one clear line', async (args, env, pattern) => {
+    const r = await run(['--data-dir', join(dir, 'bad-config'), ...args], env);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(lines(r.stderr)[0]).toMatch(pattern);
+  });
+
+  it('a --data-dir that is a file exits 2 naming it', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const r = await run(['--data-dir', file, 'serve', '--port', '0']);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([`custos: invalid --data-dir: cannot create ${file} (EEXIST)`]);
+  });
+
+  it('--json --version is a JSON document', async () => {
+    const r = await run(['--json', '--version']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+  });
+
+  it('db migrate creates the default database under --data-dir on a fresh machine, then is a no-op', async () => {
+    const dataDir = join(dir, 'fresh', 'state');
+    const first = await run(['--json', '--data-dir', dataDir, 'db', 'migrate']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      db: join(dataDir, 'db'),
+      applied: [{ id: 1, name: 'core' }],
+      skipped: 0,
+    });
+    const second = await run(['--json', '--data-dir', dataDir, 'db', 'migrate']);
+    expect(JSON.parse(second.stdout)).toMatchObject({ applied: [], skipped: 1 });
+  });
+
   it('with --json an error is one JSON document on stdout', async () => {
     const r = await run(['--json', 'serve', '--port', 'abc']);
     expect(r.code).toBe(2);
@@ -140,7 +191,8 @@ describe('custos serve (embedded database) and the commands that talk to it', ()
         'accounts',
         'list',
       ]);
-      expect(wrongToken.code).toBe(1);
+      expect(wrongToken.code).toBe(2);
+      expect(lines(wrongToken.stderr)).toEqual(['custos: the bearer token is not valid']);
       const listed = await run(['--json', '--server', url, 'accounts', 'list'], { CUSTOS_OPERATOR_TOKEN: TOKEN });
       expect(JSON.parse(listed.stdout).accounts.map((a: { name: string }) => a.name)).toEqual(['erin']);
     } finally {

@@ -36,6 +36,11 @@ export async function callServer<T>(options: ClientOptions, method: string, path
     throw new BaseError('INVALID_INPUT', `--server is not a URL: ${options.server}`, { cause });
   }
   const token = resolveOperatorToken(options);
+  if (token !== undefined && base.protocol === 'http:' && !isLoopbackHost(base.hostname)) {
+    throw new BaseError('INVALID_INPUT', `refusing to send the operator token over plain HTTP to ${base.host}`, {
+      hints: ['Use an https:// --server URL (or a loopback one).'],
+    });
+  }
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';

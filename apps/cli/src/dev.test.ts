@@ -34,6 +34,8 @@ interface DevInfo {
   };
 }
 
+const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createServer();
@@ -66,6 +68,22 @@ async function login(url: string, name: string, password: string): Promise<numbe
 }
 
 describe('custos serve --dev', () => {
+  it('a dev chain port in use exits 2 with one line naming it, and leaves no token file', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const dataDir = join(dir, 'busy');
+    try {
+      const r = await run(['--data-dir', dataDir, 'serve', '--dev', '--port', '0', '--chain-port', String(port)]);
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toEqual([`custos: dev chain port ${port} on 127.0.0.1 is already in use`]);
+      expect(existsSync(join(dataDir, 'operator-token'))).toBe(false);
+      expect(existsSync(join(dataDir, 'db.lock'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('starts within 60 s, serves fixtures, stops on SIGINT within 10 s, and recognises the reset chain on restart', async () => {
     const dataDir = join(dir, 'state');
     const args = ['--dev', '--port', '0', '--chain-port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
@@ -125,6 +143,7 @@ describe('custos serve --dev', () => {
     expect(await portIsFree(Number(new URL(info.dev.rpcUrl).port))).toBe(true);
     expect(processesUsing(dataDir)).toEqual([]);
     expect(existsSync(join(dataDir, 'db.lock'))).toBe(false);
+    expect(existsSync(info.operatorTokenFile)).toBe(false);
 
     // Second start on the same data directory.
     const second = await serve(args);

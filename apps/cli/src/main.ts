@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAccounts } from './commands/accounts.js';
 import { registerDb } from './commands/db.js';
 import { registerServe } from './commands/serve.js';
-import { EXIT, reportError } from './output.js';
+import { EXIT, printJson, reportError } from './output.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -43,6 +43,10 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   const json = argv.includes('--json');
+  if (json && (argv.includes('--version') || argv.includes('-V'))) {
+    printJson({ version });
+    return EXIT.ok;
+  }
   try {
     await program.parseAsync(argv as string[]);
     return EXIT.ok;

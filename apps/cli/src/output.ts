@@ -25,7 +25,12 @@ export function exitCodeFor(error: unknown): number {
 export function reportError(error: unknown, json: boolean): number {
   const code = exitCodeFor(error);
   const base = findBaseError(error);
-  const message = base?.shortMessage ?? (error instanceof Error ? error.message : String(error));
+  let message = base?.shortMessage ?? (error instanceof Error ? error.message : String(error));
+  if (base !== undefined && ErrorCodes[base.code].kind === 'internal') {
+    // A failure the user cannot fix from the message alone: show what went wrong underneath.
+    const root = base.walk();
+    if (root !== base && root instanceof Error) message = `${message}: ${root.message.split('\n')[0]}`;
+  }
   if (!(error instanceof CommanderError)) process.stderr.write(`custos: ${message.split('\n')[0]}\n`);
   if (base === undefined && !(error instanceof CommanderError) && process.env.CUSTOS_DEBUG && error instanceof Error) {
     process.stderr.write(`${error.stack}\n`);

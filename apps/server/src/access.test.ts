@@ -4,9 +4,19 @@
  * credentials, with another principal's credentials, with a session but no CSRF header, and from
  * a non-loopback address — each must be refused with 401 or 403.
  */
+
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RouteTableEntry } from './app.js';
-import { createHarness, type Harness, type LoggedIn, loginAs, OPERATOR_TOKEN } from './testing/harness.js';
+import { buildApp, type RouteTableEntry } from './app.js';
+import {
+  createHarness,
+  type Harness,
+  type LoggedIn,
+  loginAs,
+  OPERATOR_TOKEN,
+  PASSWORDS,
+  TEST_DEVICE_HEADER,
+} from './testing/harness.js';
 
 const REMOTE = '203.0.113.7'; // TEST-NET-3: not loopback
 
@@ -69,6 +79,11 @@ describe('access control over the whole route table', () => {
       }
       if (!route.access.principals.includes('operator')) {
         attempts.push({ who: 'operator', headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
+      }
+      if (!route.access.principals.includes('device')) {
+        attempts.push({ who: 'device', headers: { [TEST_DEVICE_HEADER]: alice.accountId } });
+      } else if (route.access.ownerParam !== undefined) {
+        attempts.push({ who: "another account's device", headers: { [TEST_DEVICE_HEADER]: bob.accountId } });
       }
       attempts.push({ who: 'a wrong operator token', headers: { authorization: 'Bearer not-the-token' } });
       attempts.push({ who: 'a forged session', headers: { cookie: 'custos_session=forged', 'x-custos-csrf': 'x' } });
@@ -140,5 +155,66 @@ describe('access control over the whole route table', () => {
       headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
     });
     expect(remote.statusCode).toBe(200);
+  });
+});
+
+describe('routes outside defineRoute', () => {
+  it('a route that declares no access cannot be registered', async () => {
+    const built = await buildApp({
+      services: h.services,
+      logger: pino({ level: 'silent' }),
+      operatorToken: OPERATOR_TOKEN,
+    });
+    expect(() => built.app.get('/v1/undeclared', async () => ({ leaked: true }))).toThrow(/declares no access/);
+    await built.app.close();
+  });
+
+  it("a plugin's route with an access declaration joins the route table and is enforced", async () => {
+    const built = await buildApp({
+      services: h.services,
+      logger: pino({ level: 'silent' }),
+      operatorToken: OPERATOR_TOKEN,
+    });
+    await built.app.register(async (child) => {
+      child.get('/v1/plugin/secret', { config: { access: { principals: ['operator'] } } }, async () => ({ ok: true }));
+    });
+    await built.app.ready();
+    expect(built.routeTable.map((r) => `${r.method} ${r.url}`)).toContain('GET /v1/plugin/secret');
+    const anonymous = await built.app.inject({ method: 'GET', url: '/v1/plugin/secret', remoteAddress: REMOTE });
+    expect(anonymous.statusCode).toBe(401);
+    const head = await built.app.inject({ method: 'HEAD', url: '/v1/plugin/secret', remoteAddress: REMOTE });
+    expect(head.statusCode).toBe(401);
+    await built.app.close();
+  });
+});
+
+describe('what counts as loopback', () => {
+  it('/metrics needs the operator when the request came through a proxy or with a foreign Host', async () => {
+    for (const headers of [
+      { 'x-forwarded-for': '198.51.100.9' },
+      { forwarded: 'for=198.51.100.9' },
+      { host: 'rebind.example' },
+    ]) {
+      const r = await h.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1', headers });
+      expect(r.statusCode, JSON.stringify(headers)).toBe(401);
+    }
+  });
+
+  it('the session cookie is Secure unless the request is direct on loopback, whatever Host says', async () => {
+    const login = (remoteAddress: string, headers: Record<string, string>) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/session',
+        remoteAddress,
+        headers,
+        payload: { name: 'alice', password: PASSWORDS.alice },
+      });
+    expect(String((await login('203.0.113.7', { host: 'localhost' })).headers['set-cookie'])).toContain('Secure');
+    expect(String((await login('127.0.0.1', { 'x-forwarded-proto': 'https' })).headers['set-cookie'])).toContain(
+      'Secure',
+    );
+    expect(String((await login('127.0.0.1', { host: 'localhost:8787' })).headers['set-cookie'])).not.toContain(
+      'Secure',
+    );
   });
 });

@@ -202,6 +202,12 @@ describe('accounts', () => {
     expect(dup.json().code).toBe('ACCOUNT_EXISTS');
   });
 
+  it('an account id beyond int8 is a 400, not a 500', async () => {
+    const r = await h.app.inject({ method: 'GET', url: '/v1/accounts/9999999999999999999', headers: operator });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().details.field).toBe('params.accountId');
+  });
+
   it('rejects bad names and short passwords', async () => {
     for (const payload of [
       { name: 'Bad Name', password: 'long-enough-password' },

@@ -49,13 +49,28 @@ export function defaultRouteModules(services: Services): RouteModule[] {
 
 export async function buildApp(options: BuildAppOptions): Promise<App> {
   const { services } = options;
+  const trustProxy = services.config.trustProxy;
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
-    forceCloseConnections: true,
+    // Idle keep-alive sockets close at shutdown; requests in flight finish (the CLI bounds the wait).
+    forceCloseConnections: 'idle',
+    ...(trustProxy.length > 0 ? { trustProxy } : {}),
   });
   const routeTable: RouteTableEntry[] = [];
+  // Every route — ours, a plugin's, Fastify's automatic HEAD twins — must declare its access; the
+  // route table (which the access test walks) is built here so nothing registered escapes it.
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (access === undefined) throw new Error(`route ${methods.join(',')} ${route.url} declares no access`);
+    for (const method of methods) {
+      // Fastify's automatic HEAD twin of a GET route shares its config and its access.
+      if (method === 'HEAD' && routeTable.some((r) => r.method === 'GET' && r.url === route.url)) continue;
+      routeTable.push({ method, url: route.url, access, module: route.config?.module ?? 'unknown' });
+    }
+  });
   app.decorateRequest('principal', undefined);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
@@ -72,28 +87,26 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     ...(options.deviceAuthenticator ? { deviceAuthenticator: options.deviceAuthenticator } : {}),
   });
   app.addHook('onRequest', accessHook);
+  app.addHook('onClose', async () => services.metrics.registry.clear());
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     services.metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     services.metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
   for (const module of [...defaultRouteModules(services), ...(options.modules ?? [])]) {
-    for (const route of module.routes) {
-      registerRoute(app, services, route);
-      routeTable.push({ method: route.method as string, url: route.url, access: route.access, module: module.name });
-    }
+    for (const route of module.routes) registerRoute(app, services, route, module.name);
   }
   return { app, routeTable };
 }
 
-function registerRoute(app: FastifyInstance, services: Services, route: Route): void {
-  if (route.access === undefined) throw new Error(`route ${route.method} ${route.url} declares no access`);
+function registerRoute(app: FastifyInstance, services: Services, route: Route, module: string): void {
   const limit = route.access.public === true ? (route.access.perMinute ?? services.config.rateLimit) : undefined;
   app.route({
     method: route.method,
     url: route.url,
     config: {
       access: route.access,
+      module,
       ...(limit === undefined ? {} : { rateLimit: { max: limit, timeWindow: 60_000 } }),
     },
     handler: async (request, reply) => {

@@ -21,6 +21,16 @@ export const ServerConfigSchema = z.object({
   chainHost: z.string().min(1).default('127.0.0.1'),
   chainPort: port.default(8545),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated); none by default. */
+  trustProxy: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+    ),
   /** Requests per minute per client IP on public routes. */
   rateLimit: z.coerce.number().int().min(1).max(1_000_000).default(600),
 });
@@ -39,6 +49,8 @@ export const ENVIRONMENT = {
   CUSTOS_CHAIN_PORT: 'chainPort',
   CUSTOS_LOG_LEVEL: 'logLevel',
   CUSTOS_RATE_LIMIT: 'rateLimit',
+  CUSTOS_TRUST_PROXY: 'trustProxy',
+  CUSTOS_CHAIN_HOST: 'chainHost',
 } as const satisfies Record<string, keyof ServerConfig>;
 
 const FLAG_NAMES: Record<keyof ServerConfig, string> = {
@@ -48,11 +60,12 @@ const FLAG_NAMES: Record<keyof ServerConfig, string> = {
   dataDir: '--data-dir',
   db: '--db',
   operatorToken: '--operator-token',
-  redisUrl: 'REDIS_URL',
+  redisUrl: '--redis-url',
   chainHost: '--chain-host',
   chainPort: '--chain-port',
   logLevel: '--log-level',
   rateLimit: '--rate-limit',
+  trustProxy: '--trust-proxy',
 };
 
 /** Merges env and flags (flags win; empty env values count as unset) and validates. */
@@ -61,16 +74,25 @@ export function resolveServerConfig(
   env: Readonly<Record<string, string | undefined>> = {},
 ): ServerConfig {
   const merged: Record<string, unknown> = {};
+  // Where each value came from, so an error names what the user actually set.
+  const source: Record<string, string> = {};
   for (const [variable, key] of Object.entries(ENVIRONMENT)) {
     const value = env[variable];
-    if (value !== undefined && value !== '') merged[key] = value;
+    if (value !== undefined && value !== '') {
+      merged[key] = value;
+      source[key] = variable;
+    }
   }
-  for (const [key, value] of Object.entries(flags)) if (value !== undefined) merged[key] = value;
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    merged[key] = value;
+    source[key] = FLAG_NAMES[key as keyof ServerConfig] ?? key;
+  }
   const parsed = ServerConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'configuration') as keyof ServerConfig;
-    const name = FLAG_NAMES[key] ?? key;
+    const name = source[key] ?? FLAG_NAMES[key] ?? key;
     const got = merged[key];
     const shown = key === 'operatorToken' || got === undefined ? '' : `, got ${JSON.stringify(got)}`;
     throw new BaseError('INVALID_CONFIG', `invalid ${name}: ${issue?.message ?? 'invalid'}${shown}`, {

@@ -5,7 +5,7 @@
  * later step fails, so a bad port or an unreachable database leaves nothing running.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaseError } from '@custos/core';
 import {
@@ -60,7 +60,17 @@ function writeSecretFile(path: string, content: string): void {
 /** Dev passwords persist in `<dataDir>/dev-accounts.json` (0600) so a restart keeps them. */
 function devPasswords(dataDir: string): Record<string, string> {
   const path = join(dataDir, 'dev-accounts.json');
-  const stored: Record<string, string> = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+  let stored: Record<string, string> = {};
+  if (existsSync(path)) {
+    try {
+      stored = JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+    } catch (cause) {
+      throw new BaseError('INVALID_CONFIG', `${path} is not valid JSON`, {
+        hints: ['Delete it: new demo passwords are generated on the next start.'],
+        cause,
+      });
+    }
+  }
   let changed = false;
   for (const name of DEV_ACCOUNT_NAMES) {
     if (typeof stored[name] !== 'string' || (stored[name] as string).length < 12) {
@@ -92,23 +102,22 @@ export async function startServer(config: ServerConfig, logger: FastifyBaseLogge
 
 async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: Closer[]): Promise<ServerHandle> {
   const target = config.db ?? join(config.dataDir, 'db');
-  if (!/^postgres(ql)?:\/\//i.test(target) || config.dev) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  if (!/^postgres(ql)?:\/\//i.test(target) || config.dev) makeDataDir(config.dataDir);
   const db = await openDatabase(target, { logger });
   closers.push(() => db.close());
   const migrated = await db.migrate(await coreMigrations());
   if (migrated.applied.length > 0) logger.debug({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
 
-  let operatorToken = config.operatorToken;
-  let generatedOperatorToken: string | undefined;
-  let operatorTokenFile: string | undefined;
-  if (operatorToken === undefined && config.dev) {
-    generatedOperatorToken = operatorToken = randomBytes(32).toString('base64url');
-    operatorTokenFile = join(config.dataDir, 'operator-token');
-    writeSecretFile(operatorTokenFile, `${operatorToken}\n`);
-  }
+  // In dev without a configured token, one is generated; its file is written once the server
+  // listens. A configured token makes any file an earlier dev run left behind stale: remove it.
+  const tokenFile = join(config.dataDir, 'operator-token');
+  const generatedOperatorToken =
+    config.operatorToken === undefined && config.dev ? randomBytes(32).toString('base64url') : undefined;
+  const operatorToken = config.operatorToken ?? generatedOperatorToken;
+  if (config.operatorToken !== undefined) rmSync(tokenFile, { force: true });
 
   let redis: Redis | undefined;
-  if (config.redisUrl !== undefined) redis = await connectRedis(config.redisUrl, closers);
+  if (config.redisUrl !== undefined) redis = await connectRedis(config.redisUrl, closers, logger);
 
   const services: Services = { db, config, logger, metrics: createMetrics() };
   let dev: ServerInfo['dev'];
@@ -128,14 +137,13 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new BaseError('PORT_IN_USE', `port ${config.port} on ${config.host} is already in use`, {
-        details: { host: config.host, port: config.port },
-        hints: ['Stop the other process or choose another port with --port.'],
-        cause,
-      });
-    }
-    throw cause;
+    throw listenError(cause, config.host, config.port);
+  }
+  let operatorTokenFile: string | undefined;
+  if (generatedOperatorToken !== undefined) {
+    operatorTokenFile = tokenFile;
+    writeSecretFile(tokenFile, `${generatedOperatorToken}\n`);
+    closers.push(async () => rmSync(tokenFile, { force: true }));
   }
   if (operatorToken === undefined) {
     logger.warn('no operator token configured (CUSTOS_OPERATOR_TOKEN): operator routes will refuse every request');
@@ -163,13 +171,38 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   };
 }
 
+function makeDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new BaseError('INVALID_CONFIG', `invalid --data-dir: cannot create ${dataDir} (${reason})`, { cause });
+  }
+}
+
+function listenError(cause: unknown, host: string, port: number): BaseError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new BaseError('PORT_IN_USE', `port ${port} on ${host} is already in use`, {
+      details: { host, port },
+      hints: ['Stop the other process or choose another port with --port.'],
+      cause,
+    });
+  }
+  return new BaseError('INVALID_CONFIG', `cannot listen on ${host}:${port} (${code ?? 'error'})`, {
+    details: { host, port },
+    hints: ["Check --host and --port: the address must be one of this machine's and the port free to bind."],
+    cause,
+  });
+}
+
 function redactRedis(url: string): string {
   const parsed = new URL(url);
   parsed.password = '';
   return parsed.toString();
 }
 
-async function connectRedis(url: string, closers: Closer[]): Promise<Redis> {
+async function connectRedis(url: string, closers: Closer[], logger: FastifyBaseLogger): Promise<Redis> {
   const redis = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
@@ -186,6 +219,10 @@ async function connectRedis(url: string, closers: Closer[]): Promise<Redis> {
       cause,
     });
   }
+  // With skipOnError the limiter fails open while Redis is down; say so in the log.
+  redis.on('error', (error: Error) =>
+    logger.warn({ err: error.message, redis: redactRedis(url) }, 'Redis error: rate limits not shared'),
+  );
   closers.push(async () => {
     await redis.quit();
   });

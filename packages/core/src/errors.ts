@@ -8,7 +8,8 @@
 /**
  * The error-code registry. Each code maps to the HTTP status the server answers with and the CLI
  * exit code class (`usage` → exit 2, `negative` → exit 1, `internal` → exit 1 as well but is a bug).
- * Codes are stable API: never rename one, only add.
+ * Codes are stable API: never rename one, only add. `negative` is reserved for results such as a
+ * failed verification or a blocked scan.
  */
 export const ErrorCodes = {
   // generic input / usage
@@ -23,11 +24,11 @@ export const ErrorCodes = {
   DECIMAL_PARSE: { status: 400, kind: 'usage' },
   DECIMAL_SCALE: { status: 400, kind: 'usage' },
   DECIMAL_SCALE_MISMATCH: { status: 400, kind: 'usage' },
-  // identity and access
-  UNAUTHENTICATED: { status: 401, kind: 'negative' },
-  FORBIDDEN: { status: 403, kind: 'negative' },
-  CSRF_MISSING: { status: 403, kind: 'negative' },
-  INVALID_CREDENTIALS: { status: 401, kind: 'negative' },
+  // identity and access: missing or wrong credentials are bad input from the caller
+  UNAUTHENTICATED: { status: 401, kind: 'usage' },
+  FORBIDDEN: { status: 403, kind: 'usage' },
+  CSRF_MISSING: { status: 403, kind: 'usage' },
+  INVALID_CREDENTIALS: { status: 401, kind: 'usage' },
   ACCOUNT_EXISTS: { status: 409, kind: 'usage' },
   // database
   DB_UNAVAILABLE: { status: 503, kind: 'usage' },

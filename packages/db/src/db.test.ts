@@ -7,6 +7,7 @@ import { getChainRecord, putChainRecord, registerChain } from './chains.js';
 import { coreMigrations, validateMigrations } from './migrate.js';
 import { openDatabase } from './open.js';
 import { openPGlite } from './pglite.js';
+import { redactUrl } from './postgres.js';
 import { createTestDatabase } from './testing/postgres.js';
 import type { Database, Migration } from './types.js';
 
@@ -185,6 +186,13 @@ describe('PGlite on a data directory', () => {
 });
 
 describe('PostgreSQL connection errors', () => {
+  it('redacts passwords in the userinfo and in query parameters', () => {
+    expect(redactUrl('postgres://app:pw1@db:5432/x?sslmode=require&password=pw2&sslpassword=pw3')).toBe(
+      'postgres://app@db:5432/x?sslmode=require&password=redacted&sslpassword=redacted',
+    );
+    expect(redactUrl('postgres://app:pw1@[bad')).toBe('<unparseable database URL>');
+  });
+
   it('an unreachable DATABASE_URL is DB_UNAVAILABLE naming the server, never the password', async () => {
     const url = 'postgres://custos:s3cret-pw@127.0.0.1:1/custos';
     try {

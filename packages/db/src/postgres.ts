@@ -18,15 +18,23 @@ const typeParsers = {
   },
 } as pg.CustomTypesConfig;
 
-/** `postgres://user@host:port/db` with any password removed, for messages and logs. */
+/** Query parameters node-postgres reads secrets from (`?password=`, `?sslpassword=`, keys). */
+const SECRET_PARAM = /pass|secret|key|token/i;
+
+/** `postgres://user@host:port/db` with every password removed, for messages and logs. */
 export function redactUrl(url: string): string {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
+    parsed = new URL(url);
+  } catch (error) {
+    void error; // an unparseable URL is reported without echoing it (it may hold a password)
     return '<unparseable database URL>';
   }
+  parsed.password = '';
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, 'redacted');
+  }
+  return parsed.toString();
 }
 
 function toBytes<Row>(rows: Row[]): Row[] {

@@ -14,7 +14,10 @@ interface ServeFlags {
   host?: string;
   port?: string;
   db?: string;
+  chainHost?: string;
   chainPort?: string;
+  redisUrl?: string;
+  trustProxy?: string;
   logLevel?: string;
   rateLimit?: string;
 }
@@ -27,7 +30,13 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on (CUSTOS_HOST)', undefined)
     .option('--port <port>', 'HTTP port, 0 for any free one (CUSTOS_PORT; default 8787)')
     .option('--db <path|url>', 'PGlite directory or postgres:// URL (DATABASE_URL; default <data dir>/db)')
-    .option('--chain-port <port>', 'dev chain JSON-RPC port, 0 for any free one (default 8545)')
+    .option('--chain-host <host>', 'dev chain JSON-RPC address (CUSTOS_CHAIN_HOST; default 127.0.0.1)')
+    .option('--chain-port <port>', 'dev chain JSON-RPC port, 0 for any free one (CUSTOS_CHAIN_PORT; default 8545)')
+    .option('--redis-url <url>', 'Redis for rate-limit counters shared by several nodes (REDIS_URL)')
+    .option(
+      '--trust-proxy <addresses>',
+      'proxies whose X-Forwarded-For is believed, comma-separated (CUSTOS_TRUST_PROXY)',
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
     .option('--rate-limit <n>', 'requests per minute per IP on public routes (default 600)')
     .action(async (flags: ServeFlags, command: Command) => {
@@ -42,7 +51,10 @@ export function registerServe(program: Command): void {
           db: flags.db,
           dataDir: globals.dataDir,
           operatorToken: globals.operatorToken,
+          chainHost: flags.chainHost,
           chainPort: flags.chainPort,
+          redisUrl: flags.redisUrl,
+          trustProxy: flags.trustProxy,
           logLevel: flags.logLevel,
           rateLimit: flags.rateLimit,
         },
@@ -52,6 +64,8 @@ export function registerServe(program: Command): void {
         { level: config.logLevel, base: { pid: process.pid } },
         pino.destination({ dest: 2, sync: true }),
       );
+      // Signals are trapped before start-up, so Ctrl-C while starting still closes what opened.
+      const signals = trapSignals(logger);
       const handle = await startServer(config, logger);
       if (json) {
         printJson({
@@ -61,7 +75,7 @@ export function registerServe(program: Command): void {
       } else {
         process.stdout.write(describe(handle.info, handle.generatedOperatorToken));
       }
-      await waitForSignal(handle, logger);
+      await signals.stopOnSignal(handle);
     });
 }
 
@@ -84,28 +98,33 @@ function describe(info: ServerInfo, token: string | undefined): string {
   return lines.join('\n');
 }
 
-function waitForSignal(handle: ServerHandle, logger: pino.Logger): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
+function trapSignals(logger: pino.Logger): { stopOnSignal(handle: ServerHandle): Promise<void> } {
+  let signalled = false;
+  let wake: (() => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    wake?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    async stopOnSignal(handle) {
+      if (!signalled) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      const timer = setTimeout(() => {
-        logger.error('shutdown took too long: exiting');
-        process.exit(1);
-      }, SHUTDOWN_DEADLINE_MS);
-      timer.unref();
-      void handle.close().then(() => {
-        clearTimeout(timer);
-        logger.info('stopped');
-        resolve();
-      });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+      await handle.close();
+      logger.info('stopped');
+    },
+  };
 }

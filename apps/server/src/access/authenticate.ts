@@ -24,6 +24,19 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'];
+
+/**
+ * A request made on this machine straight to the server: a loopback peer, no proxy in between
+ * (a local TLS proxy would make every internet client look like loopback) and a loopback Host
+ * (a DNS-rebinding page in a local browser sends its own host name).
+ */
+export function isDirectLoopbackRequest(request: FastifyRequest): boolean {
+  if (!isLoopbackHost(request.socket.remoteAddress ?? '')) return false;
+  if (FORWARDING_HEADERS.some((h) => request.headers[h] !== undefined)) return false;
+  return isLoopbackHost(request.hostname);
+}
+
 export function makeTokenCheck(token: string | undefined): (presented: string) => boolean {
   const expected = token === undefined ? undefined : digest(token);
   return (presented) => expected !== undefined && timingSafeEqual(digest(presented), expected);
@@ -61,10 +74,15 @@ export function createAccessHook(options: AuthenticatorOptions) {
   return async function accessHook(request: FastifyRequest): Promise<void> {
     request.principal = undefined;
     const access: Access | undefined = request.routeOptions.config.access;
-    if (access === undefined || access.public === true) return; // 404s and public routes
+    if (access === undefined) {
+      if (request.is404) return; // the JSON 404 handler
+      // Fail closed: app.ts refuses such routes at registration, this guards anything that slips by.
+      throw new BaseError('FORBIDDEN', `${request.method} ${request.routeOptions.url} declares no access`);
+    }
+    if (access.public === true) return;
     const principal = await identify(request, options, isOperator);
     if (principal === undefined) {
-      if (access.loopback === true && isLoopbackHost(request.socket.remoteAddress ?? '')) return;
+      if (access.loopback === true && isDirectLoopbackRequest(request)) return;
       throw unauthenticated(`${request.method} ${request.routeOptions.url} needs credentials`);
     }
     if (!access.principals.includes(principal.kind)) {

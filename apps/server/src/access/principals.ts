@@ -35,6 +35,8 @@ export type DeviceAuthenticator = (
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** The capability module that registered the route. */
+    module?: string;
   }
   interface FastifyRequest {
     principal: Principal | undefined;

@@ -4,6 +4,7 @@
  */
 import { coreMigrations, type Database, openPGlite } from '@custos/db';
 import { pino } from 'pino';
+import type { DeviceAuthenticator } from '../access/principals.js';
 import { type App, type BuildAppOptions, buildApp } from '../app.js';
 import { resolveServerConfig, type ServerConfig } from '../config.js';
 import { createAccount } from '../identity/accounts.js';
@@ -12,6 +13,18 @@ import type { Services } from '../services.js';
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
 export const PASSWORDS = { alice: 'alice-password-1', bob: 'bob-password-22' } as const;
+
+/**
+ * A stand-in for the MPC wallet's device verifier: `x-test-device: <accountId>` authenticates as a
+ * device of that account. It exercises the device seam of the access hook; it is never registered
+ * by the real server.
+ */
+export const TEST_DEVICE_HEADER = 'x-test-device';
+export const testDeviceAuthenticator: DeviceAuthenticator = async (request) => {
+  const value = request.headers[TEST_DEVICE_HEADER];
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
+  return { kind: 'device', deviceId: `test-device-${value}`, accountId: BigInt(value) };
+};
 
 export interface Harness extends App {
   db: Database;

