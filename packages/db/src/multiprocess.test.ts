@@ -15,14 +15,37 @@ describe('two processes', () => {
     const fresh = await createTestDatabase(inject('postgresUrl'));
     try {
       const script = new URL('./testing/child-migrate.ts', import.meta.url);
-      const [a, b] = await Promise.all([collect(spawnTs(script, [fresh.url])), collect(spawnTs(script, [fresh.url]))]);
-      expect(a.code, a.stderr).toBe(0);
-      expect(b.code, b.stderr).toBe(0);
-      const results = [JSON.parse(a.stdout), JSON.parse(b.stdout)] as { applied: unknown[]; skipped: number }[];
+      const children = [
+        spawnTs(script, [fresh.url], { stdin: 'pipe' }),
+        spawnTs(script, [fresh.url], { stdin: 'pipe' }),
+      ];
+      const done = children.map((child) => collect(child));
+      // Both connect first, then both are released at once: their migrate calls really overlap.
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve, reject) => {
+              child.stdout?.on('data', (d: Buffer) => d.toString().includes('armed') && resolve());
+              child.once('exit', (code) => reject(new Error(`migrator exited early with ${code}`)));
+            }),
+        ),
+      );
+      for (const child of children) child.stdin?.write('go\n');
+      const [a, b] = await Promise.all(done);
+      expect(a?.code, a?.stderr).toBe(0);
+      expect(b?.code, b?.stderr).toBe(0);
+      const parse = (out: string) =>
+        JSON.parse(out.slice(out.indexOf('{'))) as { applied: unknown[]; skipped: number; ms: number };
+      const results = [parse(a?.stdout ?? ''), parse(b?.stdout ?? '')].sort(
+        (x, y) => x.applied.length - y.applied.length,
+      );
+      const [waiter, applier] = results as [(typeof results)[0], (typeof results)[0]];
       const total = (await coreMigrations()).length + 1;
-      // Exactly one process applied everything; the other waited on the lock and found it done.
-      expect(results.map((r) => r.applied.length).sort()).toEqual([0, total]);
-      expect(results.map((r) => r.skipped).sort()).toEqual([0, total]);
+      // Exactly one process applied everything; the other found it all done...
+      expect([waiter.applied.length, applier.applied.length]).toEqual([0, total]);
+      expect([waiter.skipped, applier.skipped]).toEqual([total, 0]);
+      // ...after waiting on the lock for the slow migration (pg_sleep 0.5 s) the other was running.
+      expect(waiter.ms).toBeGreaterThanOrEqual(350);
       const db = await openDatabase(fresh.url);
       const recorded = await db.query<{ n: bigint }>('SELECT count(*) AS n FROM schema_migrations');
       expect(recorded.rows[0]?.n).toBe(BigInt(total));
