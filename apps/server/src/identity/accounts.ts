@@ -73,6 +73,12 @@ export async function listAccounts(db: Queryable): Promise<Account[]> {
   return result.rows.map(toAccount);
 }
 
+export async function findAccountById(db: Queryable, id: bigint): Promise<Account | undefined> {
+  const result = await db.query<AccountRow>('SELECT id, name, created_at FROM accounts WHERE id = $1', [id]);
+  const row = result.rows[0];
+  return row === undefined ? undefined : toAccount(row);
+}
+
 export async function findAccountByName(
   db: Queryable,
   name: string,

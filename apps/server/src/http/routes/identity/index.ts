@@ -5,11 +5,22 @@
 import { BaseError } from '@custos/core';
 import { z } from 'zod';
 import { isDirectLoopbackRequest } from '../../../access/authenticate.js';
-import { createAccount, listAccounts, validatePassword } from '../../../identity/accounts.js';
+import {
+  type Account,
+  createAccount,
+  findAccountById,
+  listAccounts,
+  validatePassword,
+} from '../../../identity/accounts.js';
 import { login, logout, SESSION_COOKIE, SESSION_TTL_SECONDS } from '../../../identity/sessions.js';
 import { defineRoute, type RouteModule } from '../../route.js';
 
 const MAX_INT8 = 2n ** 63n - 1n;
+
+/** An account in JSON: the int8 id as a decimal string, dates in ISO 8601. */
+function accountJson(account: Account): { id: string; name: string; createdAt: string } {
+  return { id: account.id.toString(), name: account.name, createdAt: account.createdAt.toISOString() };
+}
 
 const Credentials = z.object({ name: z.string().min(1).max(63), password: z.string().min(1).max(1024) }).strict();
 
@@ -72,7 +83,7 @@ const createAccountRoute = defineRoute({
     validatePassword(body.password);
     const account = await createAccount(services.db, body.name, body.password);
     reply.status(201);
-    return { account: { id: account.id.toString(), name: account.name, createdAt: account.createdAt.toISOString() } };
+    return { account: accountJson(account) };
   },
 });
 
@@ -84,7 +95,7 @@ const listAccountsRoute = defineRoute({
   async handler({ services }) {
     const accounts = await listAccounts(services.db);
     return {
-      accounts: accounts.map((a) => ({ id: a.id.toString(), name: a.name, createdAt: a.createdAt.toISOString() })),
+      accounts: accounts.map(accountJson),
     };
   },
 });
@@ -101,15 +112,9 @@ const getAccount = defineRoute({
       .refine((v) => BigInt(v) <= MAX_INT8, 'expected an account id below 2^63'),
   }),
   async handler({ params, services }) {
-    const rows = await services.db.query<{ id: bigint; name: string; created_at: Date }>(
-      'SELECT id, name, created_at FROM accounts WHERE id = $1',
-      [BigInt(params.accountId)],
-    );
-    const row = rows.rows[0];
-    if (row === undefined) {
-      throw new BaseError('NOT_FOUND', `no account ${params.accountId}`);
-    }
-    return { account: { id: row.id.toString(), name: row.name, createdAt: row.created_at.toISOString() } };
+    const account = await findAccountById(services.db, BigInt(params.accountId));
+    if (account === undefined) throw new BaseError('NOT_FOUND', `no account ${params.accountId}`);
+    return { account: accountJson(account) };
   },
 });
 
