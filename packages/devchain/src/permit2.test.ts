@@ -16,12 +16,9 @@ import {
   type AbiFunction,
   type Address,
   ContractFunctionRevertedError,
-  createPublicClient,
-  createWalletClient,
   domainSeparator,
   type Hex,
   hashStruct,
-  http,
   maxUint160,
   maxUint256,
   parseSignature,
@@ -33,12 +30,11 @@ import {
   toFunctionSignature,
   BaseError as ViemBaseError,
 } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { hardhat } from 'viem/chains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownArtifact } from './artifacts.js';
 import { type DevChain, startDevChain } from './devchain.js';
 import { PERMIT2_ADDRESS } from './fixtures.js';
+import { type DevWallet, devPublicClient, devWallet, devWrite } from './testing/clients.js';
 
 // The SDK's ESM build has extension-less imports Node cannot load; its CommonJS build is fine.
 const require = createRequire(import.meta.url);
@@ -81,31 +77,17 @@ const CANONICAL_EVENTS = [
 let chain: DevChain;
 let token: Address;
 
-function key(index: number): Hex {
-  const a = chain.accounts[index];
-  if (a === undefined) throw new Error(`no dev account ${index}`);
-  return a.privateKey;
-}
-
-/**
- * Hardhat reports reverts as JSON-RPC -32603 (internal error), which viem retries by default with
- * back-off; the must-revert checks want the first answer.
- */
-function transport() {
-  return http(chain.rpcUrl, { retryCount: 0 });
-}
-
 function client() {
-  return createPublicClient({ chain: hardhat, transport: transport(), pollingInterval: 20 });
+  return devPublicClient(chain);
 }
 
 function wallet(index: number) {
-  return createWalletClient({ account: privateKeyToAccount(key(index)), chain: hardhat, transport: transport() });
+  return devWallet(chain, index);
 }
 
-type Wallet = ReturnType<typeof wallet>;
+type Wallet = DevWallet;
 
-async function write(
+function write(
   from: Wallet,
   address: Address,
   abi: Abi,
@@ -113,15 +95,7 @@ async function write(
   args: readonly unknown[],
   value?: bigint,
 ): Promise<void> {
-  const hash = await from.writeContract({
-    address,
-    abi,
-    functionName,
-    args,
-    ...(value === undefined ? {} : { value }),
-  });
-  const receipt = await client().waitForTransactionReceipt({ hash });
-  expect(receipt.status).toBe('success');
+  return devWrite(chain, from, { address, abi, functionName, args, ...(value === undefined ? {} : { value }) });
 }
 
 /** Runs a call as `from` and returns the custom error name it reverts with. */

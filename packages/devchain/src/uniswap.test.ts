@@ -5,22 +5,12 @@
  * on the CREATE2 address that hash predicts, and a swap through the router against the seeded
  * cUSD/WETH pool pays out what getAmountsOut quotes.
  */
-import {
-  type Abi,
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  encodePacked,
-  getContractAddress,
-  http,
-  keccak256,
-} from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { hardhat } from 'viem/chains';
+import { type Abi, type Address, encodePacked, getContractAddress, keccak256 } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownArtifact, uniswapArtifact } from './artifacts.js';
 import { type DevChain, startDevChain } from './devchain.js';
 import { SEED_LIQUIDITY } from './fixtures.js';
+import { devPublicClient, devWallet, devWrite } from './testing/clients.js';
 
 /** The init-code hash of UniswapV2Pair as deployed on mainnet and hard-coded in UniswapV2Library. */
 const KNOWN_INIT_CODE_HASH = '0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f';
@@ -36,20 +26,14 @@ afterAll(async () => {
 });
 
 function client() {
-  return createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl, { retryCount: 0 }), pollingInterval: 20 });
+  return devPublicClient(chain);
 }
 
 function wallet(index: number) {
-  const key = chain.accounts[index]?.privateKey;
-  if (key === undefined) throw new Error(`no dev account ${index}`);
-  return createWalletClient({
-    account: privateKeyToAccount(key),
-    chain: hardhat,
-    transport: http(chain.rpcUrl, { retryCount: 0 }),
-  });
+  return devWallet(chain, index);
 }
 
-async function write(
+function write(
   index: number,
   address: Address,
   abi: Abi,
@@ -57,14 +41,7 @@ async function write(
   args: readonly unknown[],
   value?: bigint,
 ): Promise<void> {
-  const hash = await wallet(index).writeContract({
-    address,
-    abi,
-    functionName,
-    args,
-    ...(value === undefined ? {} : { value }),
-  });
-  expect((await client().waitForTransactionReceipt({ hash })).status).toBe('success');
+  return devWrite(chain, index, { address, abi, functionName, args, ...(value === undefined ? {} : { value }) });
 }
 
 function sortTokens(a: Address, b: Address): [Address, Address] {
