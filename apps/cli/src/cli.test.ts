@@ -148,19 +148,21 @@ describe('custos serve (embedded database) and the commands that talk to it', ()
       // Shared-state commands go through the server with the operator token.
       const passwordFile = join(dir, 'pw');
       writeFileSync(passwordFile, 'a-long-enough-password\n');
-      const created = await run([
-        '--json',
-        '--server',
-        url,
-        '--operator-token',
-        TOKEN,
-        'accounts',
-        'create',
-        '--name',
-        'erin',
-        '--password-file',
-        passwordFile,
-      ]);
+      const createErin = (...globals: string[]) =>
+        run([
+          ...globals,
+          '--server',
+          url,
+          '--operator-token',
+          TOKEN,
+          'accounts',
+          'create',
+          '--name',
+          'erin',
+          '--password-file',
+          passwordFile,
+        ]);
+      const created = await createErin('--json');
       expect(created.code, created.stderr).toBe(0);
       expect(JSON.parse(created.stdout).account).toMatchObject({ name: 'erin' });
       const login = await fetch(`${url}/v1/session`, {
@@ -169,18 +171,7 @@ describe('custos serve (embedded database) and the commands that talk to it', ()
         body: JSON.stringify({ name: 'erin', password: 'a-long-enough-password' }),
       });
       expect(login.status).toBe(200);
-      const duplicate = await run([
-        '--server',
-        url,
-        '--operator-token',
-        TOKEN,
-        'accounts',
-        'create',
-        '--name',
-        'erin',
-        '--password-file',
-        passwordFile,
-      ]);
+      const duplicate = await createErin();
       expect(duplicate.code).toBe(2);
       expect(lines(duplicate.stderr)).toEqual(['custos: an account named erin already exists']);
       const wrongToken = await run([

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { collect, type ProcessResult } from '@custos/db/testing/process';
 
 export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 
@@ -13,12 +14,7 @@ export function assertBuilt(): void {
     throw new Error('apps/cli/dist/bin.js is missing: run `npm run build` (npm test does it first)');
 }
 
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = ProcessResult;
 
 export function start(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): ChildProcess {
   assertBuilt();
@@ -32,20 +28,8 @@ export function start(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?
   });
 }
 
-export function finished(child: ChildProcess): Promise<RunResult> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+/** Resolves when the child has exited, with all it printed. */
+export const finished = collect;
 
 export function run(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<RunResult> {
   return finished(start(args, env, cwd));

@@ -15,7 +15,15 @@ export function spawnTs(
   });
 }
 
-export function collect(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Everything a child process prints, and how it ended. */
+export function collect(child: ChildProcess): Promise<ProcessResult> {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -26,6 +34,6 @@ export function collect(child: ChildProcess): Promise<{ code: number | null; std
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
