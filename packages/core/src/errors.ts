@@ -100,16 +100,12 @@ export class BaseError extends Error {
   walk(): unknown;
   walk(predicate: (error: unknown) => boolean): unknown;
   walk(predicate?: (error: unknown) => boolean): unknown {
-    let current: unknown = this;
-    const seen = new Set<unknown>();
-    while (current !== undefined && current !== null && !seen.has(current)) {
-      seen.add(current);
-      if (predicate?.(current)) return current;
-      const next: unknown = current instanceof Error ? current.cause : undefined;
-      if (next === undefined || next === null) return predicate ? null : current;
-      current = next;
+    let last: unknown = this;
+    for (const error of causeChain(this)) {
+      if (predicate?.(error)) return error;
+      last = error;
     }
-    return predicate ? null : current;
+    return predicate ? null : last;
   }
 
   /** The body the server sends and the CLI prints with `--json`: no stack, no cause internals. */
@@ -120,12 +116,17 @@ export class BaseError extends Error {
 
 /** Finds the first BaseError in an error's cause chain, or undefined. */
 export function findBaseError(error: unknown): BaseError | undefined {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current instanceof Error && !seen.has(current)) {
-    if (current instanceof BaseError) return current;
-    seen.add(current);
-    current = current.cause;
-  }
+  for (const e of causeChain(error)) if (e instanceof BaseError) return e;
   return undefined;
+}
+
+/** An error and its causes, outermost first; stops at a non-Error cause's end or a cycle. */
+function* causeChain(error: unknown): Generator<unknown> {
+  const seen = new Set<unknown>();
+  let current = error;
+  while (current !== undefined && current !== null && !seen.has(current)) {
+    seen.add(current);
+    yield current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
 }

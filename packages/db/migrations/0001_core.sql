@@ -15,6 +15,8 @@ CREATE TABLE sessions (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX sessions_account_id_idx ON sessions (account_id);
+-- Logins delete expired sessions as they go.
+CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);
 
 -- A chain is known by its chain id AND its genesis block hash: one live genesis per chain id.
 -- When a chain id comes back with another genesis (a reset dev chain), its row is replaced and

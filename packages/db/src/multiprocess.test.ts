@@ -88,7 +88,7 @@ describe('the PGlite directory lock under contention', () => {
   async function race(
     path: string,
     n: number,
-  ): Promise<{ ready: number; locked: string[]; release: () => Promise<void> }> {
+  ): Promise<{ outcomes: string[]; ready: number; locked: string[]; release: () => Promise<void> }> {
     const script = new URL('./testing/child-hold.ts', import.meta.url);
     const children = Array.from({ length: n }, () => spawnTs(script, [path, '--barrier'], { stdin: 'pipe' }));
     const exits = children.map((child) => collect(child));
@@ -116,7 +116,13 @@ describe('the PGlite directory lock under contention', () => {
     expect(await Promise.all(lines.map((next) => next()))).toEqual(Array(n).fill('armed'));
     for (const child of children) child.stdin?.write('go\n');
     const outcomes = await Promise.all(lines.map((next) => next()));
+    // A child that died instead of answering: show why in the assertion message.
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.startsWith('exited'))
+        outcomes[i] = `${outcome}: ${(await exits[i])?.stderr.trim().split('\n').slice(-3).join(' / ')}`;
+    }
     return {
+      outcomes,
       ready: outcomes.filter((o) => o === 'ready').length,
       locked: outcomes.filter((o) => o.startsWith('locked ')),
       async release() {
@@ -132,7 +138,7 @@ describe('the PGlite directory lock under contention', () => {
       for (let round = 0; round < 2; round++) {
         const result = await race(join(dir, `db${round}`), 4);
         await result.release();
-        expect(result.ready, `round ${round}`).toBe(1);
+        expect(result.ready, `round ${round}: ${result.outcomes.join(' | ')}`).toBe(1);
         expect(result.locked).toHaveLength(3);
       }
     } finally {
@@ -148,7 +154,7 @@ describe('the PGlite directory lock under contention', () => {
         writeFileSync(`${path}.lock`, '4194305\n'); // above Linux's default pid_max: never running
         const result = await race(path, 4);
         await result.release();
-        expect(result.ready, `round ${round}`).toBe(1);
+        expect(result.ready, `round ${round}: ${result.outcomes.join(' | ')}`).toBe(1);
         expect(result.locked).toHaveLength(3);
       }
     } finally {

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BaseError } from '@custos/core';
 import { PGlite, types } from '@electric-sql/pglite';
+import { queryFailed } from './errors.js';
 import { lockDirectory } from './lock.js';
 import { applyMigrations } from './migrate.js';
 import type { Database, Queryable, QueryResult, SqlValue } from './types.js';
@@ -30,14 +31,6 @@ function wrap(q: Pick<PGlite, 'query' | 'exec'>): Queryable {
       }
     },
   };
-}
-
-export function queryFailed(cause: unknown): BaseError {
-  const pgCode = (cause as { code?: unknown }).code;
-  return new BaseError('DB_QUERY_FAILED', 'a database query failed', {
-    details: { sqlstate: typeof pgCode === 'string' ? pgCode : null },
-    cause,
-  });
 }
 
 export interface OpenPGliteOptions {

@@ -5,8 +5,8 @@
  */
 import { BaseError, type Logger, silentLogger } from '@custos/core';
 import pg from 'pg';
+import { queryFailed } from './errors.js';
 import { applyMigrations } from './migrate.js';
-import { queryFailed } from './pglite.js';
 import type { Database, Queryable, QueryResult, SqlValue } from './types.js';
 
 const INT8_OID = 20;
