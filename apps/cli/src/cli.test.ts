@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@custos/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interrupt, run, serve } from './testing/run.js';
 
@@ -199,12 +199,7 @@ describe('custos serve (embedded database) and the commands that talk to it', ()
   });
 
   it('commands on shared state exit 2 when no server answers', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const r = await run(['--server', `http://127.0.0.1:${port}`, '--operator-token', TOKEN, 'accounts', 'list']);
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toEqual([`custos: cannot reach the custos server at http://127.0.0.1:${port}`]);

@@ -11,9 +11,11 @@ import { BaseError } from '@custos/core';
 import {
   coreMigrations,
   type Database,
+  isPostgresUrl,
   openDatabase,
   putChainRecord,
   type RegisterChainResult,
+  redactUrl,
   registerChain,
 } from '@custos/db';
 import type { FastifyBaseLogger } from 'fastify';
@@ -102,7 +104,7 @@ export async function startServer(config: ServerConfig, logger: FastifyBaseLogge
 
 async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: Closer[]): Promise<ServerHandle> {
   const target = config.db ?? join(config.dataDir, 'db');
-  if (!/^postgres(ql)?:\/\//i.test(target) || config.dev) makeDataDir(config.dataDir);
+  if (!isPostgresUrl(target) || config.dev) makeDataDir(config.dataDir);
   const db = await openDatabase(target, { logger });
   closers.push(() => db.close());
   const migrated = await db.migrate(await coreMigrations());
@@ -157,7 +159,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     port,
     db: { kind: db.kind, location: db.location },
     ...(operatorTokenFile ? { operatorTokenFile } : {}),
-    ...(config.redisUrl ? { redis: redactRedis(config.redisUrl) } : {}),
+    ...(config.redisUrl ? { redis: redactUrl(config.redisUrl) } : {}),
     ...(dev ? { dev } : {}),
   };
   let closing: Promise<void> | undefined;
@@ -196,12 +198,6 @@ function listenError(cause: unknown, host: string, port: number): BaseError {
   });
 }
 
-function redactRedis(url: string): string {
-  const parsed = new URL(url);
-  parsed.password = '';
-  return parsed.toString();
-}
-
 async function connectRedis(url: string, closers: Closer[], logger: FastifyBaseLogger): Promise<Redis> {
   const redis = new Redis(url, {
     lazyConnect: true,
@@ -214,14 +210,14 @@ async function connectRedis(url: string, closers: Closer[], logger: FastifyBaseL
     await redis.ping();
   } catch (cause) {
     redis.disconnect();
-    throw new BaseError('SERVER_UNREACHABLE', `cannot connect to Redis at ${redactRedis(url)}`, {
-      details: { url: redactRedis(url) },
+    throw new BaseError('SERVER_UNREACHABLE', `cannot connect to Redis at ${redactUrl(url)}`, {
+      details: { url: redactUrl(url) },
       cause,
     });
   }
   // With skipOnError the limiter fails open while Redis is down; say so in the log.
   redis.on('error', (error: Error) =>
-    logger.warn({ err: error.message, redis: redactRedis(url) }, 'Redis error: rate limits not shared'),
+    logger.warn({ err: error.message, redis: redactUrl(url) }, 'Redis error: rate limits not shared'),
   );
   closers.push(async () => {
     await redis.quit();

@@ -21,7 +21,7 @@ const typeParsers = {
 /** Query parameters node-postgres reads secrets from (`?password=`, `?sslpassword=`, keys). */
 const SECRET_PARAM = /pass|secret|key|token/i;
 
-/** `postgres://user@host:port/db` with every password removed, for messages and logs. */
+/** A database (or Redis) URL with every password removed, for messages and logs. */
 export function redactUrl(url: string): string {
   let parsed: URL;
   try {
