@@ -35,8 +35,15 @@ export function encodePoint(P: Point): Uint8Array {
   return P.toBytes(true);
 }
 
+/** Wire form of a point: compressed SEC1 as lowercase hex without a 0x prefix. */
 export function pointToHex(P: Point): string {
-  return bytesToHex(encodePoint(P));
+  return bytesToHex(encodePoint(P)).slice(2);
+}
+
+/** Bytes from wire hex; accepts lowercase hex with or without a 0x prefix. */
+export function wireHexToBytes(value: unknown, field: string, length?: number): Uint8Array {
+  const text = typeof value === 'string' && !value.startsWith('0x') ? `0x${value}` : value;
+  return hexToBytes(text, field, length);
 }
 
 /**
@@ -46,7 +53,7 @@ export function pointToHex(P: Point): string {
 export function decodePoint(value: unknown, field: string): Point {
   let bytes: Uint8Array;
   try {
-    bytes = typeof value === 'string' ? hexToBytes(value, field, 33) : (value as Uint8Array);
+    bytes = typeof value === 'string' ? wireHexToBytes(value, field, 33) : (value as Uint8Array);
   } catch (cause) {
     throw new MpcError('MPC_INVALID_POINT', 'point.encoding', `"${field}" is not a 33-byte compressed point`, { field }, cause);
   }
@@ -66,7 +73,7 @@ export function decodePoint(value: unknown, field: string): Point {
 
 /** A scalar in [1, q) from a hex string; refuses 0 and anything ≥ q. */
 export function decodeScalar(value: unknown, field: string): bigint {
-  const bytes = hexToBytes(value, field, 32);
+  const bytes = wireHexToBytes(value, field, 32);
   const x = bytesToBigint(bytes);
   if (x === 0n || x >= q) {
     throw new MpcError('MPC_INVALID_MESSAGE', 'scalar.range', `"${field}" is not a scalar in [1, n)`, { field });
