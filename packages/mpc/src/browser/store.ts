@@ -69,7 +69,8 @@ interface SealedWallet extends Omit<DeviceWalletRecord, 'secret'> {
 
 export async function createIndexedDbDeviceStore(name = 'custos-device'): Promise<DeviceStore> {
   const db = await openDatabase(name);
-  const get = async (store: string, key: string) => request(db.transaction([store], 'readonly').objectStore(store).get(key));
+  const get = async (store: string, key: string) =>
+    request(db.transaction([store], 'readonly').objectStore(store).get(key));
   const put = async (store: string, key: string, value: unknown) =>
     request(db.transaction([store], 'readwrite').objectStore(store).put(value, key));
 
@@ -100,7 +101,11 @@ export async function createIndexedDbDeviceStore(name = 'custos-device'): Promis
       const stored = (await get('wallets', walletId)) as SealedWallet | undefined;
       if (stored === undefined) return undefined;
       const { iv, sealed, ...rest } = stored;
-      const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: utf8ToBytes(walletId) }, key, sealed);
+      const plain = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv, additionalData: utf8ToBytes(walletId) },
+        key,
+        sealed,
+      );
       return { ...rest, secret: JSON.parse(new TextDecoder().decode(plain)) };
     },
     async saveWallet(record: DeviceWalletRecord) {

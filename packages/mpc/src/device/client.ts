@@ -94,7 +94,8 @@ function serverError(status: number, json: unknown): BaseError {
   const details: Record<string, string | number | boolean | null> = { status };
   if (typeof body.details === 'object' && body.details !== null) {
     for (const [k, v] of Object.entries(body.details)) {
-      if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) details[k] = v as string | number | boolean | null;
+      if (v === null || ['string', 'number', 'boolean'].includes(typeof v))
+        details[k] = v as string | number | boolean | null;
     }
   }
   const hints = Array.isArray(body.hints) ? body.hints.filter((h): h is string => typeof h === 'string') : [];

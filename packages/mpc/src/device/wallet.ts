@@ -10,7 +10,14 @@
 import { BaseError, bytesToHex } from '@custos/core';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { Arithmetic } from '../arith/backend.js';
-import { type BackupStore, decryptBackup, encodeBackup, encryptBackup, type BackupFile, type BackupOptions } from '../backup.js';
+import {
+  type BackupFile,
+  type BackupOptions,
+  type BackupStore,
+  decryptBackup,
+  encodeBackup,
+  encryptBackup,
+} from '../backup.js';
 import { decodePoint, wireHexToBytes } from '../curve.js';
 import { derivePublic } from '../derivation.js';
 import { MpcError } from '../errors.js';
@@ -201,7 +208,8 @@ export class DeviceWallets {
     const serverRound3 = await this.#step(sessionId, second.messages);
     const third = partiesRound3(second.state, serverRound2.messages);
     const last = await this.#step(sessionId, third.messages);
-    if (!last.done) throw new MpcError('MPC_INVALID_MESSAGE', 'session.not-done', 'the server did not finish the key generation');
+    if (!last.done)
+      throw new MpcError('MPC_INVALID_MESSAGE', 'session.not-done', 'the server did not finish the key generation');
     return finishParties(third.state, serverRound3.messages);
   }
 
@@ -217,7 +225,8 @@ export class DeviceWallets {
     const round2 = await this.#step(round1.state.sessionId, [round1.message]);
     const complete = deviceCompletePairing(this.#arith, round1.state, round2.messages[0]);
     const done = await this.#step(round1.state.sessionId, [complete.message]);
-    if (!done.done) throw new MpcError('MPC_INVALID_MESSAGE', 'session.not-done', 'the server did not finish the pairing');
+    if (!done.done)
+      throw new MpcError('MPC_INVALID_MESSAGE', 'session.not-done', 'the server did not finish the pairing');
     return complete.pairing;
   }
 
@@ -240,7 +249,10 @@ export class DeviceWallets {
   }
 
   /** The address (and public key) of the wallet's child `path` (non-hardened BIP-32), or of the root. */
-  async address(walletId: string, path: readonly number[] = []): Promise<{ address: `0x${string}`; publicKey: string }> {
+  async address(
+    walletId: string,
+    path: readonly number[] = [],
+  ): Promise<{ address: `0x${string}`; publicKey: string }> {
     const { record } = await this.#load(walletId);
     const child = derivePublic({ publicKey: record.publicKey, chainCode: record.chainCode }, path);
     return { address: evmAddress(child.key.publicKey), publicKey: child.key.publicKey };
@@ -344,7 +356,13 @@ export class DeviceWallets {
     const pairing = await this.#pair(options.walletId, key2, setup, true);
     this.#progress('test signature with the new shares');
     const probe = bytesToHex(keccak_256(new TextEncoder().encode(`custos refresh ${started.sessionId}`)));
-    await this.#sign(options.walletId, key2, pairing, { request: { kind: 'digest', digest: probe }, digest: probe }, true);
+    await this.#sign(
+      options.walletId,
+      key2,
+      pairing,
+      { request: { kind: 'digest', digest: probe }, digest: probe },
+      true,
+    );
     const backup = await encryptBackup(
       {
         share: key3.share,
