@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAccounts } from './commands/accounts.js';
 import { registerDb } from './commands/db.js';
 import { registerServe } from './commands/serve.js';
+import { registerWallet } from './commands/wallet.js';
 import { EXIT, printJson, reportError } from './output.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerAccounts(program);
   registerDb(program);
+  registerWallet(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

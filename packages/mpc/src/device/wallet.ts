@@ -80,6 +80,15 @@ export function evmAddress(publicKey: string): `0x${string}` {
   return `0x${bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12)).slice(2)}`;
 }
 
+/** Offline: the address and public key of a wallet's child `path` (non-hardened BIP-32), or of its root. */
+export function walletAddress(
+  record: Pick<DeviceWalletRecord, 'publicKey' | 'chainCode'>,
+  path: readonly number[] = [],
+): { address: `0x${string}`; publicKey: string } {
+  const child = derivePublic({ publicKey: record.publicKey, chainCode: record.chainCode }, path);
+  return { address: evmAddress(child.key.publicKey), publicKey: child.key.publicKey };
+}
+
 /**
  * The device's client for an enrolled identity: loads it from the store, or makes a fresh P-256
  * key (non-extractable unless `extractableKey`, which the CLI needs to keep it in a file) and
