@@ -1,5 +1,6 @@
 /**
- * Builds the Fastify application from services and route modules: cookies, the access hook,
+ * Builds the Fastify application from services and route modules: cookies, the access hook (and
+ * the device-signature check after body parsing, over the exact JSON bytes kept by the parser),
  * per-IP rate limits on public routes (in memory, or in Redis when several nodes share the
  * limit), metrics, the JSON 404 and the one error handler. No sockets are opened here, so tests
  * drive it with `inject` or listen on port 0.
@@ -9,13 +10,15 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 
-import { createAccessHook } from './access/authenticate.js';
+import { createAccessHook, createDeviceVerificationHook } from './access/authenticate.js';
 import type { Access, DeviceAuthenticator } from './access/principals.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { parseInput, type Route, type RouteModule } from './http/route.js';
 import { devRoutes } from './http/routes/dev/index.js';
 import { identityRoutes } from './http/routes/identity/index.js';
+import { mpcRoutes } from './http/routes/mpc/index.js';
 import { systemRoutes } from './http/routes/system/index.js';
+import { createDeviceAuthenticator } from './mpc/device-auth.js';
 import type { Services } from './services.js';
 
 export interface RouteTableEntry {
@@ -31,6 +34,7 @@ export interface BuildAppOptions {
   logger: FastifyBaseLogger;
   operatorToken: string | undefined;
   redis?: Redis;
+  /** Default: the MPC wallet's verifier of device-signed requests, when MPC is configured. */
   deviceAuthenticator?: DeviceAuthenticator;
   /** Extra capability modules (later issues add theirs to `defaultRouteModules`). */
   modules?: readonly RouteModule[];
@@ -43,6 +47,7 @@ export interface App {
 
 export function defaultRouteModules(services: Services): RouteModule[] {
   const modules = [systemRoutes, identityRoutes];
+  if (services.mpc !== undefined) modules.push(mpcRoutes(services.config));
   if (services.config.dev) modules.push(devRoutes);
   return modules;
 }
@@ -72,6 +77,17 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     }
   });
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('pendingDevice', undefined);
+  app.decorateRequest('rawBody', undefined);
+  // Fastify's own JSON parser (same limits, same prototype-poisoning refusal), keeping the exact
+  // bytes: a device signature covers them, not a re-serialisation.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    request.rawBody = raw;
+    parseJson(request, raw.toString('utf8'), done);
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await app.register(cookie);
@@ -81,12 +97,15 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     skipOnError: true,
     keyGenerator: (request) => request.ip,
   });
+  const deviceAuthenticator =
+    options.deviceAuthenticator ?? (services.mpc === undefined ? undefined : createDeviceAuthenticator(services.db));
   const accessHook = createAccessHook({
     db: services.db,
     operatorToken: options.operatorToken,
-    ...(options.deviceAuthenticator ? { deviceAuthenticator: options.deviceAuthenticator } : {}),
+    ...(deviceAuthenticator ? { deviceAuthenticator } : {}),
   });
   app.addHook('onRequest', accessHook);
+  app.addHook('preValidation', createDeviceVerificationHook(deviceAuthenticator));
   app.addHook('onClose', async () => services.metrics.registry.clear());
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -33,6 +33,15 @@ export const ServerConfigSchema = z.object({
     ),
   /** Requests per minute per client IP on public routes. */
   rateLimit: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Per minute per client IP on MPC device enrolment (each wallet costs the server CPU seconds). */
+  enrolRateLimit: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /** The MPC master key, 64 hex characters (environment only: a secret never goes on a command line). */
+  masterKey: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
+    .optional(),
+  /** A file holding the master key; default `<dataDir>/master-key`, generated when missing. */
+  masterKeyFile: z.string().min(1).optional(),
 });
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
@@ -51,6 +60,9 @@ export const ENVIRONMENT = {
   CUSTOS_RATE_LIMIT: 'rateLimit',
   CUSTOS_TRUST_PROXY: 'trustProxy',
   CUSTOS_CHAIN_HOST: 'chainHost',
+  CUSTOS_ENROL_RATE_LIMIT: 'enrolRateLimit',
+  CUSTOS_MASTER_KEY: 'masterKey',
+  CUSTOS_MASTER_KEY_FILE: 'masterKeyFile',
 } as const satisfies Record<string, keyof ServerConfig>;
 
 const FLAG_NAMES: Record<keyof ServerConfig, string> = {
@@ -66,6 +78,9 @@ const FLAG_NAMES: Record<keyof ServerConfig, string> = {
   logLevel: '--log-level',
   rateLimit: '--rate-limit',
   trustProxy: '--trust-proxy',
+  enrolRateLimit: '--enrol-rate-limit',
+  masterKey: 'CUSTOS_MASTER_KEY',
+  masterKeyFile: '--master-key-file',
 };
 
 /** Merges env and flags (flags win; empty env values count as unset) and validates. */
@@ -94,7 +109,8 @@ export function resolveServerConfig(
     const key = String(issue?.path[0] ?? 'configuration') as keyof ServerConfig;
     const name = source[key] ?? FLAG_NAMES[key] ?? key;
     const got = merged[key];
-    const shown = key === 'operatorToken' || got === undefined ? '' : `, got ${JSON.stringify(got)}`;
+    const secret = key === 'operatorToken' || key === 'masterKey';
+    const shown = secret || got === undefined ? '' : `, got ${JSON.stringify(got)}`;
     throw new BaseError('INVALID_CONFIG', `invalid ${name}: ${issue?.message ?? 'invalid'}${shown}`, {
       details: { setting: key },
     });

@@ -1,7 +1,7 @@
 /**
- * Starts a custos server process: opens and migrates the database, settles the operator token,
- * under `--dev` starts the in-process EVM with its fixtures and seeds the demo accounts, then
- * listens. Everything opened is closed again, in reverse order, by `close()` — or at once if a
+ * Starts a custos server process: opens and migrates the database, settles the operator token and
+ * the MPC master key (checked against the one the database's secrets are sealed under), under
+ * `--dev` starts the in-process EVM with its fixtures and seeds the demo accounts, then listens. Everything opened is closed again, in reverse order, by `close()` — or at once if a
  * later step fails, so a bad port or an unreachable database leaves nothing running.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import {
   coreMigrations,
   type Database,
   isPostgresUrl,
+  mpcMigrations,
   openDatabase,
   putChainRecord,
   type RegisterChainResult,
@@ -24,6 +25,9 @@ import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { upsertAccount } from './identity/accounts.js';
 import { createMetrics } from './metrics.js';
+import { createMpcServices } from './mpc/context.js';
+import { resolveMasterKey } from './mpc/master-key.js';
+import { checkMasterKey } from './mpc/secrets.js';
 import type { DevFixtures, Services } from './services.js';
 
 export interface ServerInfo {
@@ -32,6 +36,8 @@ export interface ServerInfo {
   port: number;
   db: { kind: string; location: string };
   operatorTokenFile?: string;
+  /** Where the MPC master key came from (a variable or a file; never the key). */
+  mpc: { masterKeySource: string; masterKeyGenerated: boolean };
   redis?: string;
   dev?: {
     chainId: number;
@@ -107,7 +113,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   if (!isPostgresUrl(target) || config.dev) makeDataDir(config.dataDir);
   const db = await openDatabase(target, { logger });
   closers.push(() => db.close());
-  const migrated = await db.migrate(await coreMigrations());
+  const migrated = await db.migrate([...(await coreMigrations()), ...(await mpcMigrations())]);
   if (migrated.applied.length > 0) logger.debug({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
 
   // In dev without a configured token, one is generated; its file is written once the server
@@ -121,7 +127,8 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   let redis: Redis | undefined;
   if (config.redisUrl !== undefined) redis = await connectRedis(config.redisUrl, closers, logger);
 
-  const services: Services = { db, config, logger, metrics: createMetrics() };
+  const mpc = await settleMasterKey(config, db, logger);
+  const services: Services = { db, config, logger, metrics: createMetrics(), mpc: mpc.services };
   let dev: ServerInfo['dev'];
   if (config.dev) {
     const started = await startDev(config, db, logger, closers);
@@ -147,6 +154,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     writeSecretFile(tokenFile, `${generatedOperatorToken}\n`);
     closers.push(async () => rmSync(tokenFile, { force: true }));
   }
+  mpc.warning();
   if (operatorToken === undefined) {
     logger.warn('no operator token configured (CUSTOS_OPERATOR_TOKEN): operator routes will refuse every request');
   }
@@ -159,6 +167,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     port,
     db: { kind: db.kind, location: db.location },
     ...(operatorTokenFile ? { operatorTokenFile } : {}),
+    mpc: mpc.info,
     ...(config.redisUrl ? { redis: redactUrl(config.redisUrl) } : {}),
     ...(dev ? { dev } : {}),
   };
@@ -171,6 +180,32 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
       return closing;
     },
   };
+}
+
+/**
+ * The master key the MPC secrets are sealed under: configured, or kept in `<dataDir>/master-key`
+ * (generated on the first start). It must be the key the database's secrets were sealed with.
+ */
+async function settleMasterKey(
+  config: ServerConfig,
+  db: Database,
+  logger: FastifyBaseLogger,
+): Promise<{ services: NonNullable<Services['mpc']>; info: ServerInfo['mpc']; warning: () => void }> {
+  const configured = config.masterKey !== undefined || config.masterKeyFile !== undefined;
+  if (!configured) makeDataDir(config.dataDir);
+  const resolved = resolveMasterKey(config);
+  const services = createMpcServices({ masterKey: resolved.key });
+  await checkMasterKey(db, services.secrets, resolved.source);
+  // Said once the server listens (a failed start prints only its one error line).
+  const warning =
+    !configured && db.kind === 'postgres' && !config.dev
+      ? () =>
+          logger.warn(
+            { file: resolved.file },
+            'MPC master key kept in a local file: every node sharing this database needs the same key (CUSTOS_MASTER_KEY or --master-key-file)',
+          )
+      : () => {};
+  return { services, info: { masterKeySource: resolved.source, masterKeyGenerated: resolved.generated }, warning };
 }
 
 function makeDataDir(dataDir: string): void {

@@ -1,12 +1,14 @@
 /**
  * What route handlers get besides their request: the database, configuration, logger, metrics,
- * and — under `--dev` only — the dev chain's fixtures. Passed in, never imported, so handlers stay
- * testable without a process around them.
+ * the MPC wallet's secrets and arithmetic (when a master key is configured), and — under `--dev`
+ * only — the dev chain's fixtures. Passed in, never imported, so handlers stay testable without a
+ * process around them.
  */
 import type { Logger } from '@custos/core';
 import type { Database } from '@custos/db';
 import type { ServerConfig } from './config.js';
 import type { Metrics } from './metrics.js';
+import type { MpcServices } from './mpc/context.js';
 
 export interface DevFixtures {
   chainId: number;
@@ -21,5 +23,7 @@ export interface Services {
   config: ServerConfig;
   logger: Logger;
   metrics: Metrics;
+  /** The MPC wallet capability; its routes and the device verifier exist only when this is set. */
+  mpc?: MpcServices;
   devFixtures?: DevFixtures;
 }

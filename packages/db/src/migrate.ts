@@ -118,7 +118,23 @@ export async function loadMigrations(directory: URL | string): Promise<Migration
   return migrations;
 }
 
+/**
+ * The migrations of one capability: the files in `migrations/` whose name is `NNNN_<set>.sql` or
+ * `NNNN_<set>_<more>.sql`. Ids are global across the sets (one directory, one numbering), and a
+ * database is migrated with the sets it uses concatenated in id order, e.g. `[...coreMigrations(),
+ * ...mpcMigrations()]`.
+ */
+async function migrationSet(set: string): Promise<Migration[]> {
+  const all = await loadMigrations(new URL('../migrations/', import.meta.url));
+  return all.filter((m) => m.name === set || m.name.startsWith(`${set}_`));
+}
+
 /** The migrations this package owns: accounts, sessions and chain identity. */
 export function coreMigrations(): Promise<Migration[]> {
-  return loadMigrations(new URL('../migrations/', import.meta.url));
+  return migrationSet('core');
+}
+
+/** The MPC wallet's tables (devices, wallets, protocol sessions, presignatures). */
+export function mpcMigrations(): Promise<Migration[]> {
+  return migrationSet('mpc');
 }

@@ -55,17 +55,31 @@ export function decodePoint(value: unknown, field: string): Point {
   try {
     bytes = typeof value === 'string' ? wireHexToBytes(value, field, 33) : (value as Uint8Array);
   } catch (cause) {
-    throw new MpcError('MPC_INVALID_POINT', 'point.encoding', `"${field}" is not a 33-byte compressed point`, { field }, cause);
+    throw new MpcError(
+      'MPC_INVALID_POINT',
+      'point.encoding',
+      `"${field}" is not a 33-byte compressed point`,
+      { field },
+      cause,
+    );
   }
   if (!(bytes instanceof Uint8Array) || bytes.length !== 33 || (bytes[0] !== 2 && bytes[0] !== 3)) {
-    throw new MpcError('MPC_INVALID_POINT', 'point.encoding', `"${field}" is not a 33-byte compressed point`, { field });
+    throw new MpcError('MPC_INVALID_POINT', 'point.encoding', `"${field}" is not a 33-byte compressed point`, {
+      field,
+    });
   }
   let P: Point;
   try {
     P = Point.fromBytes(bytes);
     P.assertValidity();
   } catch (cause) {
-    throw new MpcError('MPC_INVALID_POINT', 'point.on-curve', `"${field}" is not a point on secp256k1`, { field }, cause);
+    throw new MpcError(
+      'MPC_INVALID_POINT',
+      'point.on-curve',
+      `"${field}" is not a point on secp256k1`,
+      { field },
+      cause,
+    );
   }
   if (P.is0()) throw new MpcError('MPC_INVALID_POINT', 'point.identity', `"${field}" is the identity`, { field });
   return P;

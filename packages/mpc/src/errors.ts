@@ -14,7 +14,11 @@ export class MpcError extends BaseError {
   readonly check: string;
 
   constructor(code: MpcErrorCode, check: string, message: string, details: ErrorDetails = {}, cause?: unknown) {
-    super(code, message, cause === undefined ? { details: { check, ...details } } : { details: { check, ...details }, cause });
+    super(
+      code,
+      message,
+      cause === undefined ? { details: { check, ...details } } : { details: { check, ...details }, cause },
+    );
     this.check = check;
   }
 }

@@ -70,7 +70,7 @@ export class Transcript {
 
   bigints(label: string, values: readonly bigint[]): this {
     this.int(`${label}.length`, values.length);
-    values.forEach((v, i) => this.bigint(`${label}[${i}]`, v));
+    for (const [i, v] of values.entries()) this.bigint(`${label}[${i}]`, v);
     return this;
   }
 

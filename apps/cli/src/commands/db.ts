@@ -3,7 +3,7 @@
  * a deployment migrates once before it starts (or scales out) its stateless server nodes.
  */
 import { join } from 'node:path';
-import { coreMigrations, openDatabase } from '@custos/db';
+import { coreMigrations, mpcMigrations, openDatabase } from '@custos/db';
 import type { Command } from 'commander';
 import { printJson } from '../output.js';
 
@@ -18,7 +18,7 @@ export function registerDb(program: Command): void {
       const target = flags.db ?? process.env.DATABASE_URL ?? join(dataDir, 'db');
       const database = await openDatabase(target);
       try {
-        const result = await database.migrate(await coreMigrations());
+        const result = await database.migrate([...(await coreMigrations()), ...(await mpcMigrations())]);
         if (command.optsWithGlobals<{ json?: boolean }>().json) printJson({ db: database.location, ...result });
         else
           process.stdout.write(

@@ -20,6 +20,8 @@ interface ServeFlags {
   trustProxy?: string;
   logLevel?: string;
   rateLimit?: string;
+  enrolRateLimit?: string;
+  masterKeyFile?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -39,6 +41,11 @@ export function registerServe(program: Command): void {
     )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
     .option('--rate-limit <n>', 'requests per minute per IP on public routes (default 600)')
+    .option('--enrol-rate-limit <n>', 'MPC device enrolments per minute per IP (CUSTOS_ENROL_RATE_LIMIT; default 10)')
+    .option(
+      '--master-key-file <file>',
+      'MPC master key, 64 hex characters (CUSTOS_MASTER_KEY_FILE, or the key in CUSTOS_MASTER_KEY; default <data dir>/master-key, generated once)',
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       // --json, --data-dir and --operator-token are global options, shared with the other commands.
       const globals = command.optsWithGlobals<{ json?: boolean; dataDir?: string; operatorToken?: string }>();
@@ -57,6 +64,8 @@ export function registerServe(program: Command): void {
           trustProxy: flags.trustProxy,
           logLevel: flags.logLevel,
           rateLimit: flags.rateLimit,
+          enrolRateLimit: flags.enrolRateLimit,
+          masterKeyFile: flags.masterKeyFile,
         },
         process.env,
       );
@@ -82,6 +91,8 @@ export function registerServe(program: Command): void {
 function describe(info: ServerInfo, token: string | undefined): string {
   const lines = [`custos listening on ${info.url}`, `  database        ${info.db.kind} ${info.db.location}`];
   if (info.redis) lines.push(`  redis           ${info.redis}`);
+  const key = info.mpc;
+  lines.push(`  mpc master key  ${key.masterKeySource}${key.masterKeyGenerated ? ' (generated now: back it up)' : ''}`);
   if (info.dev) {
     const d = info.dev;
     const state =

@@ -66,13 +66,14 @@ async function identify(
     if (session === undefined) throw new BaseError('INVALID_CREDENTIALS', 'the session is unknown or expired');
     return { kind: 'account', accountId: session.accountId, name: session.name, session };
   }
-  return options.deviceAuthenticator ? options.deviceAuthenticator(request) : undefined;
+  return options.deviceAuthenticator ? options.deviceAuthenticator.identify(request) : undefined;
 }
 
 export function createAccessHook(options: AuthenticatorOptions) {
   const isOperator = makeTokenCheck(options.operatorToken);
   return async function accessHook(request: FastifyRequest): Promise<void> {
     request.principal = undefined;
+    request.pendingDevice = undefined;
     const access: Access | undefined = request.routeOptions.config.access;
     if (access === undefined) {
       if (request.is404) return; // the JSON 404 handler
@@ -111,6 +112,34 @@ export function createAccessHook(options: AuthenticatorOptions) {
         }
       }
     }
+    if (principal.kind === 'device') {
+      // Devices own no accounts: an account-owned route never answers one.
+      if (access.ownerParam !== undefined) throw new BaseError('FORBIDDEN', 'this resource belongs to an account');
+      // The signature covers the body: the principal is granted in the verification hook below.
+      request.pendingDevice = principal;
+      return;
+    }
     request.principal = principal;
+  };
+}
+
+/**
+ * The second half of device authentication (preValidation, after body parsing): the device's
+ * signature over the exact body bytes and its single-use nonce. A device request whose body was
+ * parsed from anything but JSON (so no raw bytes were kept) is refused rather than trusted.
+ */
+export function createDeviceVerificationHook(deviceAuthenticator: DeviceAuthenticator | undefined) {
+  return async function deviceVerificationHook(request: FastifyRequest): Promise<void> {
+    const pending = request.pendingDevice;
+    if (pending === undefined) return;
+    request.pendingDevice = undefined;
+    if (deviceAuthenticator === undefined) throw new BaseError('INTERNAL', 'a device was named without a verifier');
+    if (request.body !== undefined && request.rawBody === undefined) {
+      throw new BaseError('MPC_DEVICE_AUTH_FAILED', 'a device-signed body must be application/json', {
+        details: { check: 'body' },
+      });
+    }
+    await deviceAuthenticator.verify(request, pending, request.rawBody ?? new Uint8Array(0));
+    request.principal = pending;
   };
 }

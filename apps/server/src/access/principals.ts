@@ -1,8 +1,9 @@
 /**
  * Who may call what. Three principals: the operator (a configured bearer token), an account user
  * (a session cookie plus a CSRF header on writes) and a wallet device (requests signed with the
- * device's own key; the MPC wallet capability supplies the verifier). Every route declares its
- * access; the server refuses to register one that does not.
+ * device's own key; the MPC wallet capability supplies the verifier). A device is not tied to an
+ * exchange account: it owns the wallets it created, which the MPC routes enforce. Every route
+ * declares its access; the server refuses to register one that does not.
  */
 import type { FastifyRequest } from 'fastify';
 import type { SessionPrincipal } from '../identity/sessions.js';
@@ -13,7 +14,12 @@ export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
 export type Principal =
   | { kind: 'operator' }
   | { kind: 'account'; accountId: bigint; name: string; session: SessionPrincipal }
-  | { kind: 'device'; deviceId: string; accountId: bigint };
+  | DevicePrincipal;
+
+export interface DevicePrincipal {
+  kind: 'device';
+  deviceId: string;
+}
 
 export type Access =
   /** No credentials; rate-limited per client IP (`perMinute` overrides the server default). */
@@ -27,10 +33,17 @@ export type Access =
       ownerParam?: string;
     };
 
-/** Verifies a device-signed request; registered by the capability that enrols devices. */
-export type DeviceAuthenticator = (
-  request: FastifyRequest,
-) => Promise<Extract<Principal, { kind: 'device' }> | undefined>;
+/**
+ * Verifies a device-signed request in two steps, registered by the capability that enrols
+ * devices. `identify` runs in the access hook, before the body is read: it checks the headers
+ * (and may refuse at once) and names the device, or returns undefined when the request carries no
+ * device credentials. `verify` runs once the body is parsed, over its exact bytes; only when it
+ * resolves does the request get its device principal, so no handler ever sees an unverified one.
+ */
+export interface DeviceAuthenticator {
+  identify(request: FastifyRequest): Promise<DevicePrincipal | undefined>;
+  verify(request: FastifyRequest, principal: DevicePrincipal, rawBody: Uint8Array): Promise<void>;
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -40,5 +53,9 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** A device named by the access hook whose signature is checked after body parsing. */
+    pendingDevice: DevicePrincipal | undefined;
+    /** The exact bytes of a JSON body (what a device signature covers). */
+    rawBody: Buffer | undefined;
   }
 }

@@ -1,29 +1,37 @@
 /**
- * Test harness: a real app on an in-memory PGlite (migrated), with an operator token and two
- * accounts, driven through Fastify's `inject` (no socket) unless a test listens on port 0.
+ * Test harness: a real app on an in-memory PGlite (migrated), with an operator token, two
+ * accounts and the MPC wallet (a fixed test master key, the real device verifier), driven through
+ * Fastify's `inject` (no socket) unless a test listens on port 0.
  */
-import { coreMigrations, type Database, openPGlite } from '@custos/db';
+import { coreMigrations, type Database, mpcMigrations, openPGlite } from '@custos/db';
 import { pino } from 'pino';
 import type { DeviceAuthenticator } from '../access/principals.js';
 import { type App, type BuildAppOptions, buildApp } from '../app.js';
 import { resolveServerConfig, type ServerConfig } from '../config.js';
-import { createAccount } from '../identity/accounts.js';
+import { upsertAccount } from '../identity/accounts.js';
 import { createMetrics } from '../metrics.js';
+import { createMpcServices, type MpcServicesOptions } from '../mpc/context.js';
+import { checkMasterKey } from '../mpc/secrets.js';
 import type { Services } from '../services.js';
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
 export const PASSWORDS = { alice: 'alice-password-1', bob: 'bob-password-22' } as const;
+/** The harness's MPC master key (tests only). */
+export const TEST_MASTER_KEY: Uint8Array = new Uint8Array(32).map((_, i) => i + 1);
 
 /**
- * A stand-in for the MPC wallet's device verifier: `x-test-device: <accountId>` authenticates as a
- * device of that account. It exercises the device seam of the access hook; it is never registered
- * by the real server.
+ * A stand-in for a device verifier: `x-test-device: <name>` authenticates as device
+ * `test-device-<name>` without any signature. It exercises the device seam of the access hook;
+ * it is never registered by the real server (pass it as `deviceAuthenticator`).
  */
 export const TEST_DEVICE_HEADER = 'x-test-device';
-export const testDeviceAuthenticator: DeviceAuthenticator = async (request) => {
-  const value = request.headers[TEST_DEVICE_HEADER];
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
-  return { kind: 'device', deviceId: `test-device-${value}`, accountId: BigInt(value) };
+export const testDeviceAuthenticator: DeviceAuthenticator = {
+  async identify(request) {
+    const value = request.headers[TEST_DEVICE_HEADER];
+    if (typeof value !== 'string' || !/^\w+$/.test(value)) return undefined;
+    return { kind: 'device', deviceId: `test-device-${value}` };
+  },
+  async verify() {},
 };
 
 export interface Harness extends App {
@@ -33,19 +41,31 @@ export interface Harness extends App {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** A database to use (migrated here, left open by `close`); default a fresh in-memory PGlite. */
+  db?: Database;
+  /** MPC services overrides (arithmetic, pairing keys, master key), or false for none. */
+  mpc?: Partial<MpcServicesOptions> | false;
+}
+
 export async function createHarness(
   config: Partial<ServerConfig> = {},
   extra: Partial<Omit<BuildAppOptions, 'services' | 'logger' | 'operatorToken'>> = {},
+  options: HarnessOptions = {},
 ): Promise<Harness> {
-  const db = await openPGlite();
-  await db.migrate(await coreMigrations());
-  const alice = await createAccount(db, 'alice', PASSWORDS.alice);
-  const bob = await createAccount(db, 'bob', PASSWORDS.bob);
+  const db = options.db ?? (await openPGlite());
+  await db.migrate([...(await coreMigrations()), ...(await mpcMigrations())]);
+  const alice = await upsertAccount(db, 'alice', PASSWORDS.alice);
+  const bob = await upsertAccount(db, 'bob', PASSWORDS.bob);
+  const mpc =
+    options.mpc === false ? undefined : createMpcServices({ masterKey: TEST_MASTER_KEY, ...(options.mpc ?? {}) });
+  if (mpc !== undefined) await checkMasterKey(db, mpc.secrets, 'the test harness');
   const services: Services = {
     db,
     config: resolveServerConfig({ ...config }),
     logger: pino({ level: 'silent' }),
     metrics: createMetrics(),
+    ...(mpc === undefined ? {} : { mpc }),
   };
   const built = await buildApp({
     services,
@@ -61,7 +81,7 @@ export async function createHarness(
     accounts: { alice: alice.id, bob: bob.id },
     async close() {
       await built.app.close();
-      await db.close();
+      if (options.db === undefined) await db.close();
     },
   };
 }

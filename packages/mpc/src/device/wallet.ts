@@ -288,7 +288,7 @@ export class DeviceWallets {
   ): Promise<RecoverableSignature & { address: `0x${string}` }> {
     const path = input.path ?? [];
     const { tweak } = derivePublic({ publicKey: record.publicKey, chainCode: record.chainCode }, path);
-    const flag = pending ? { pending: true } : {};
+    const flag = { pairingId: pairing.pairingId, ...(pending ? { pending: true } : {}) };
     const started = deviceSignStart(pairing);
     const presign = await this.#client.request<{ sessionId: string; messages: Envelope[] }>(
       'POST',

@@ -87,7 +87,9 @@ export function expectMessages(messages: readonly unknown[], want: Expectation):
       });
     }
     if (bySender.has(m.from)) {
-      throw new MpcError('MPC_MESSAGE_REPLAYED', 'envelope.duplicate', `two messages from party ${m.from}`, { from: m.from });
+      throw new MpcError('MPC_MESSAGE_REPLAYED', 'envelope.duplicate', `two messages from party ${m.from}`, {
+        from: m.from,
+      });
     }
     bySender.set(m.from, m.payload);
   }
