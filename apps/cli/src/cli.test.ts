@@ -103,11 +103,14 @@ describe('custos basics', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({
       db: join(dataDir, 'db'),
-      applied: [{ id: 1, name: 'core' }],
+      applied: [
+        { id: 1, name: 'core' },
+        { id: 2, name: 'mpc' },
+      ],
       skipped: 0,
     });
     const second = await run(['--json', '--data-dir', dataDir, 'db', 'migrate']);
-    expect(JSON.parse(second.stdout)).toMatchObject({ applied: [], skipped: 1 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ applied: [], skipped: 2 });
   });
 
   it('with --json an error is one JSON document on stdout', async () => {
@@ -195,7 +198,7 @@ describe('custos serve (embedded database) and the commands that talk to it', ()
     // Released: the directory opens again.
     const migrate = await run(['--json', 'db', 'migrate', '--db', join(dataDir, 'db')]);
     expect(migrate.code, migrate.stderr).toBe(0);
-    expect(JSON.parse(migrate.stdout)).toMatchObject({ applied: [], skipped: 1 });
+    expect(JSON.parse(migrate.stdout)).toMatchObject({ applied: [], skipped: 2 });
   });
 
   it('commands on shared state exit 2 when no server answers', async () => {

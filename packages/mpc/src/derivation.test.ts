@@ -1,6 +1,8 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { HDKey } from '@scure/bip32';
 import fc from 'fast-check';
+import { getAddress } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { decodePoint, modQ, mulG, pointToHex, q, randomScalar, scalarToHex } from './curve.js';
 import {
@@ -17,6 +19,7 @@ import {
   tweakAdditiveShare,
   XPUB_VERSION,
 } from './derivation.js';
+import { evmAddress } from './device/wallet.js';
 import { MpcError } from './errors.js';
 import { runDkgInMemory } from './protocol/dkg.js';
 import { lagrangeCoefficient } from './shamir.js';
@@ -163,6 +166,19 @@ describe('Base58Check', () => {
       () => decodeExtendedKey(base58checkEncode(new Uint8Array(77))),
       'MPC_INVALID_MESSAGE',
       'xkey.length',
+    );
+  });
+});
+
+describe('EVM addresses', () => {
+  it('evmAddress is the EIP-55 checksummed address viem derives from the same private key (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: q - 1n }), (k) => {
+        const address = evmAddress(pointToHex(mulG(k)));
+        expect(address).toBe(privateKeyToAccount(`0x${scalarToHex(k)}`).address);
+        expect(getAddress(address)).toBe(address);
+      }),
+      { numRuns: 50 },
     );
   });
 });

@@ -138,7 +138,11 @@ async function walletClientFor(account: LocalAccount, url: string) {
   };
 }
 
-/** Sends everything from `account` to `to` (value = balance − gas for a plain transfer). */
+/**
+ * Sends everything from `account` to `to`, leaving exactly zero: the priority fee equals the fee
+ * cap, so the price paid is the cap whatever the block's base fee (EIP-1559: min(cap, base + tip)),
+ * and value = balance − 21 000 × cap.
+ */
 async function sweep(account: LocalAccount, to: Address, url: string): Promise<{ hash: Hex; value: bigint }> {
   const { wallet, client } = await walletClientFor(account, url);
   const balance = await client.getBalance({ address: account.address });
@@ -155,7 +159,7 @@ async function sweep(account: LocalAccount, to: Address, url: string): Promise<{
     value,
     gas,
     maxFeePerGas: fees.maxFeePerGas,
-    maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    maxPriorityFeePerGas: fees.maxFeePerGas,
   });
   await client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   return { hash, value };

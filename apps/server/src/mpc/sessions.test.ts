@@ -94,7 +94,7 @@ describe.each(['pglite', 'postgres'] as const)('protocol sessions on %s', (kind)
     expect(last.done).toBe(true);
     expect(last.messages).toEqual([]);
     expect(last.result).toMatchObject({ walletId, publicKey: key2.publicKey, chainCode: key2.chainCode });
-    expect(last.result?.address).toMatch(/^0x[0-9a-f]{40}$/);
+    expect(last.result?.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
     expect(last.next).toEqual({ protocol: 'pair', url: `/v1/mpc/wallets/${walletId}/pair` });
 
     const wallet = await findWallet(h.db, walletId);

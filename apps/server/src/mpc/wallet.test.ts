@@ -38,6 +38,7 @@ import { fixedPrimeArithmetic, injectFetch } from '../testing/device.js';
 import { createHarness, type Harness } from '../testing/harness.js';
 
 const PASSWORD = 'gravel-otter-minute-lantern';
+const secp256k1N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const backupOptions: BackupOptions = { kdf: FAST, unsafeTestingMinimumKdf: FAST };
 const nodeArith = createNodeArithmetic();
@@ -55,7 +56,15 @@ const dir = mkdtempSync(join(tmpdir(), 'custos-mpc-wallet-'));
 let db: Database;
 let h: Harness;
 // The device client reaches whichever app is current (the server is restarted below).
-const fetchApp: FetchLike = (url, init) => injectFetch(h.app)(url, init);
+// `rewrite`, when set, edits the server's answers on their way to the device (a lying server).
+let rewrite: ((url: string, body: string) => string) | undefined;
+const fetchApp: FetchLike = async (url, init) => {
+  const response = await injectFetch(h.app)(url, init);
+  const edit = rewrite;
+  if (edit === undefined) return response;
+  const body = edit(url, await response.text());
+  return { status: response.status, text: async () => body };
+};
 
 async function startServer(): Promise<void> {
   db = await openPGlite({ dataDir: join(dir, 'db') });
@@ -161,8 +170,60 @@ describe('the MPC wallet over HTTP', () => {
       const expected = (await alice.wallets.address(walletId, path)).address;
       expect(signed.address).toBe(expected);
       const recovered = await recoverMessageAddress({ message: text, signature: serializeSignature(signed) });
-      expect(recovered.toLowerCase()).toBe(expected);
+      expect(recovered).toBe(expected);
     }
+  }, 60_000);
+
+  it("the device verifies the server's signature itself: a forged or foreign answer is refused", async () => {
+    const text = 'check the answer';
+    const request = { request: message(text), digest: digestOf(message(text)) };
+    const forge =
+      (edit: (signature: { r: string; s: string; yParity: number }) => void) => (url: string, body: string) => {
+        if (!url.endsWith('/sign')) return body;
+        const answer = JSON.parse(body) as { signature: { r: string; s: string; yParity: number } };
+        edit(answer.signature);
+        return JSON.stringify(answer);
+      };
+    const cases: [string, (sig: { r: string; s: string; yParity: number }) => void, string][] = [
+      [
+        'another s',
+        (sig) => {
+          sig.s = `0x${(BigInt(sig.s) - 1n).toString(16).padStart(64, '0')}`;
+        },
+        'MPC_SIGNATURE_INVALID',
+      ],
+      [
+        'the other recovery id',
+        (sig) => {
+          sig.yParity ^= 1;
+        },
+        'MPC_SIGNATURE_INVALID',
+      ],
+      [
+        'high s',
+        (sig) => {
+          sig.s = `0x${(secp256k1N - BigInt(sig.s)).toString(16).padStart(64, '0')}`;
+          sig.yParity ^= 1;
+        },
+        'MPC_SIGNATURE_INVALID',
+      ],
+      [
+        'malformed',
+        (sig) => {
+          sig.r = 'zz';
+        },
+        'MPC_INVALID_MESSAGE',
+      ],
+    ];
+    try {
+      for (const [name, edit, code] of cases) {
+        rewrite = forge(edit);
+        expect((await codeOf(alice.wallets.sign(walletId, request))).code, name).toBe(code);
+      }
+    } finally {
+      rewrite = undefined;
+    }
+    expect((await alice.wallets.sign(walletId, request)).address).toBe(address);
   }, 60_000);
 
   it('signs a bare digest only once the wallet allows blind signing', async () => {
@@ -344,7 +405,7 @@ describe('the MPC wallet over HTTP', () => {
     const text = 'after the refresh';
     const signed = await alice.wallets.sign(walletId, { request: message(text), digest: digestOf(message(text)) });
     const recovered = await recoverMessageAddress({ message: text, signature: serializeSignature(signed) });
-    expect(recovered.toLowerCase()).toBe(address);
+    expect(recovered).toBe(address);
     const { rows } = await h.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM mpc_presignatures WHERE wallet_id = $1 AND used_at IS NULL AND generation < 2',
       [walletId],
@@ -366,8 +427,6 @@ describe('the MPC wallet over HTTP', () => {
     expect(await codeOf(serverWallet(alice))).toMatchObject({ code: 'MPC_WALLET_NOT_FOUND' });
     const text = "bob's now";
     const signed = await bob.wallets.sign(walletId, { request: message(text), digest: digestOf(message(text)) });
-    expect((await recoverMessageAddress({ message: text, signature: serializeSignature(signed) })).toLowerCase()).toBe(
-      address,
-    );
+    expect(await recoverMessageAddress({ message: text, signature: serializeSignature(signed) })).toBe(address);
   }, 180_000);
 });

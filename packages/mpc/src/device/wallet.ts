@@ -8,6 +8,7 @@
  * OpenSSL in Node). No request body ever carries share 2 or share 3.
  */
 import { BaseError, bytesToHex } from '@custos/core';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { Arithmetic } from '../arith/backend.js';
 import {
@@ -74,10 +75,63 @@ export interface CreatedWallet {
   backup: BackupFile;
 }
 
-/** The EVM address of a compressed secp256k1 public key (keccak-256 of the uncompressed point). */
+/**
+ * The EVM address of a compressed secp256k1 public key: the last 20 bytes of keccak-256 of the
+ * uncompressed point, in EIP-55 mixed-case checksum form.
+ */
 export function evmAddress(publicKey: string): `0x${string}` {
   const uncompressed = decodePoint(publicKey, 'publicKey').toBytes(false);
-  return `0x${bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12)).slice(2)}`;
+  const lower = bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12)).slice(2);
+  const hash = keccak_256(new TextEncoder().encode(lower));
+  let out = '';
+  for (let i = 0; i < lower.length; i++) {
+    const nibble = ((hash[i >> 1] as number) >> (i % 2 === 0 ? 4 : 0)) & 0x0f;
+    const c = lower[i] as string;
+    out += nibble >= 8 ? c.toUpperCase() : c;
+  }
+  return `0x${out}`;
+}
+
+/**
+ * The device does not take the server's word for a signature: it must verify (low-s, prehash off)
+ * under the child public key the device derived itself, for the digest the device computed.
+ */
+function checkServerSignature(signature: unknown, digest: Uint8Array, childPublicKey: string): RecoverableSignature {
+  const sig = signature as Partial<RecoverableSignature> | undefined;
+  const scalar = /^0x[0-9a-f]{64}$/;
+  if (
+    typeof sig?.r !== 'string' ||
+    typeof sig.s !== 'string' ||
+    !scalar.test(sig.r) ||
+    !scalar.test(sig.s) ||
+    (sig.yParity !== 0 && sig.yParity !== 1)
+  ) {
+    throw new MpcError('MPC_INVALID_MESSAGE', 'sign.answer', 'the server answered a malformed signature', {
+      field: 'signature',
+    });
+  }
+  const compact = wireHexToBytes(`${sig.r.slice(2)}${sig.s.slice(2)}`, 'signature', 64);
+  let valid = false;
+  try {
+    valid = secp256k1.verify(compact, digest, wireHexToBytes(childPublicKey, 'publicKey', 33), {
+      prehash: false,
+      lowS: true,
+      format: 'compact',
+    });
+  } catch {
+    valid = false;
+  }
+  const recovered = valid
+    ? secp256k1.Signature.fromBytes(compact, 'compact').addRecoveryBit(sig.yParity).recoverPublicKey(digest)
+    : undefined;
+  if (recovered === undefined || bytesToHex(recovered.toBytes(true)).slice(2) !== childPublicKey) {
+    throw new MpcError(
+      'MPC_SIGNATURE_INVALID',
+      'sign.server-answer',
+      "the server's signature does not verify under the wallet key",
+    );
+  }
+  return { r: sig.r as `0x${string}`, s: sig.s as `0x${string}`, yParity: sig.yParity };
 }
 
 /** Offline: the address and public key of a wallet's child `path` (non-hardened BIP-32), or of its root. */
@@ -285,9 +339,10 @@ export class DeviceWallets {
     pairing: DevicePairing,
     input: { request: unknown; digest: `0x${string}`; path?: readonly number[] },
     pending: boolean,
-  ): Promise<RecoverableSignature & { address: `0x${string}` }> {
+  ): Promise<RecoverableSignature & { address: `0x${string}`; generation?: number }> {
     const path = input.path ?? [];
-    const { tweak } = derivePublic({ publicKey: record.publicKey, chainCode: record.chainCode }, path);
+    const child = derivePublic({ publicKey: record.publicKey, chainCode: record.chainCode }, path);
+    const { tweak } = child;
     const flag = { pairingId: pairing.pairingId, ...(pending ? { pending: true } : {}) };
     const started = deviceSignStart(pairing);
     const presign = await this.#client.request<{ sessionId: string; messages: Envelope[] }>(
@@ -300,7 +355,7 @@ export class DeviceWallets {
     const presignature = devicePresign(this.#arith, pairing, round2.state, round3.messages[0]);
     const digest = wireHexToBytes(input.digest, 'digest', 32);
     const online = deviceSign(this.#arith, pairing, presignature, digest, { tweak });
-    const answer = await this.#client.request<{ signature: RecoverableSignature; address: `0x${string}` }>(
+    const answer = await this.#client.request<{ signature: unknown; generation?: number }>(
       'POST',
       `/v1/mpc/wallets/${walletId}/sign`,
       {
@@ -312,7 +367,13 @@ export class DeviceWallets {
         ...flag,
       },
     );
-    return { ...answer.signature, address: answer.address };
+    const childKey = child.key.publicKey;
+    const verified = checkServerSignature(answer.signature, digest, childKey);
+    return {
+      ...verified,
+      address: evmAddress(childKey),
+      ...(typeof answer.generation === 'number' ? { generation: answer.generation } : {}),
+    };
   }
 
   /**
@@ -365,7 +426,7 @@ export class DeviceWallets {
     const pairing = await this.#pair(options.walletId, key2, setup, true);
     this.#progress('test signature with the new shares');
     const probe = bytesToHex(keccak_256(new TextEncoder().encode(`custos refresh ${started.sessionId}`)));
-    await this.#sign(
+    const tested = await this.#sign(
       options.walletId,
       key2,
       pairing,
@@ -386,7 +447,8 @@ export class DeviceWallets {
     );
     const backupName = options.backupName ?? `custos-backup-${options.walletId}.json`;
     await options.backupStore.put(backupName, encodeBackup(backup));
-    const generation = (previous?.generation ?? 1) + 1;
+    // The server's generation once the test signature promoted the new key.
+    const generation = tested.generation ?? (previous?.generation ?? 1) + 1;
     await this.#store.saveWallet({
       walletId: options.walletId,
       address: evmAddress(key2.publicKey),

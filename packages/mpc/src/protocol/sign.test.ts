@@ -9,10 +9,14 @@ import { createBigIntArithmetic } from '../arith/bigint.js';
 import { intToHex, mod, modInverse } from '../arith/modular.js';
 import { G, modQ, mulG, type Point, pointToHex, q } from '../curve.js';
 import { MpcError } from '../errors.js';
-import { findSecretLeaks, type TestPairing, testKeyShares, testPairing } from '../testing/fixtures.js';
+import { createNodeArithmetic } from '../node/arith.js';
+import { reconstructSecret } from '../shamir.js';
+import { findSecretLeaks, type TestKey, type TestPairing, testKeyShares, testPairing } from '../testing/fixtures.js';
 import { decodeSignProof, encodeSignProof, type SignProof } from '../zk/pi-sign.js';
+import { type KeyShare, runDkgInMemory } from './dkg.js';
 import { digestToScalar, type EcdsaSignature, tweakPoint } from './lindell.js';
 import { disableSigning } from './pairing.js';
+import { runRefreshInMemory } from './refresh.js';
 import {
   type DevicePresignature,
   devicePresign,
@@ -148,11 +152,60 @@ function tamperRound4(
 }
 
 describe('Lindell17 signing: server (P1) + device (P2)', () => {
-  it('produces 20 random signatures that verify with @noble/curves and recover with viem', async () => {
+  it('produces 100 random signatures (OpenSSL backend, both parties) that verify with @noble/curves and recover with viem', async () => {
+    const openssl = createNodeArithmetic();
+    const p = remember(testPairing(openssl));
+    for (let i = 0; i < 100; i++) {
+      const digest = randomDigest();
+      const start = deviceSignStart(p.device);
+      const r1 = serverSignRound1(p.server, wire(start.request));
+      const r2 = deviceSignRound2(wire(start.state), wire(r1.message));
+      const r3 = serverSignRound3(p.server, wire(r1.state), wire(r2.message));
+      if (!r3.ok) throw r3.error;
+      const pre = devicePresign(openssl, p.device, wire(r2.state), wire(r3.message));
+      const device = deviceSign(openssl, p.device, pre, digest);
+      const outcome = serverSign(openssl, p.server, wire(r3.presignature), digest, wire(device.message));
+      await checkInterop(signature(outcome), digest, mulG(p.key.x));
+    }
+  }, 60_000);
+
+  it('produces 20 random signatures on the pure BigInt backend that verify with @noble/curves and recover with viem', async () => {
     for (let i = 0; i < 20; i++) {
       const digest = randomDigest();
       await checkInterop(signature(sign(pairing, digest)), digest, mulG(pairing.key.x));
     }
+  });
+
+  it('property: a DKG, a refresh dealt by a random pair of parties, then a random message signs (fast-check)', async () => {
+    const pairs = [
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...pairs),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        async (dealers, digest) => {
+          const old = runDkgInMemory();
+          const fresh = runRefreshInMemory(
+            old.filter((s) => dealers.includes(s.partyId as never)),
+            dealers,
+          );
+          const share = (id: 1 | 2 | 3) => fresh.find((s) => s.partyId === id) as KeyShare;
+          const shares = [1, 2, 3].map((id) => BigInt(`0x${share(id as 1 | 2 | 3).share}`)) as [bigint, bigint, bigint];
+          const x = reconstructSecret([
+            { partyId: 1, share: shares[0] },
+            { partyId: 2, share: shares[1] },
+          ]);
+          expect(pointToHex(mulG(x))).toBe(old[0]?.publicKey);
+          const key: TestKey = { x, shares, server: share(1), device: share(2), cloud: share(3) };
+          const p = remember(testPairing(arith, { key }));
+          await checkInterop(signature(sign(p, digest)), digest, mulG(x));
+        },
+      ),
+      { numRuns: 4 },
+    );
   });
 
   it('property: any shares and any message give a valid signature (fast-check)', async () => {
