@@ -75,14 +75,16 @@ CREATE TABLE mpc_sessions (
 CREATE INDEX mpc_sessions_wallet_id_idx ON mpc_sessions (wallet_id);
 CREATE INDEX mpc_sessions_expires_at_idx ON mpc_sessions (expires_at);
 
--- Single-use presignatures; consumed by one UPDATE … WHERE used_at IS NULL.
+-- Single-use presignatures; consumed by one UPDATE … WHERE used_at IS NULL, which also erases the
+-- sealed nonce (state): a used presignature keeps only its id and times.
 CREATE TABLE mpc_presignatures (
   id text PRIMARY KEY CHECK (id ~ '^[0-9a-f]{64}$'),
   wallet_id text NOT NULL REFERENCES mpc_wallets (id) ON DELETE CASCADE,
   device_id text NOT NULL REFERENCES mpc_devices (id) ON DELETE CASCADE,
   generation integer NOT NULL,
-  state bytea NOT NULL,
+  state bytea,
   created_at timestamptz NOT NULL DEFAULT now(),
-  used_at timestamptz
+  used_at timestamptz,
+  CHECK ((used_at IS NULL) = (state IS NOT NULL))
 );
 CREATE INDEX mpc_presignatures_unused_idx ON mpc_presignatures (wallet_id) WHERE used_at IS NULL;

@@ -287,7 +287,8 @@ export async function insertPresignature(
 
 /**
  * Consumes a presignature: one `UPDATE … WHERE used_at IS NULL RETURNING`, so of two requests
- * racing for it exactly one gets it. With `requireEnabled` the same statement also requires the
+ * racing for it exactly one gets it; the sealed nonce is erased in the same statement (a used
+ * presignature keeps only its id and times). With `requireEnabled` the same statement also requires the
  * wallet's signing not to be disabled, so a disable committed by a concurrent request stops every
  * signature that has not consumed its presignature yet. Disabled: MPC_SIGNING_DISABLED; unknown,
  * another device's or another wallet's: NOT_FOUND; already used: MPC_PRESIGNATURE_CONSUMED.
@@ -297,10 +298,15 @@ export async function consumePresignature(
   p: { id: string; walletId: string; deviceId: string; requireEnabled: boolean },
 ): Promise<{ generation: number; state: Uint8Array }> {
   const { rows } = await db.query<{ generation: number; state: Uint8Array }>(
-    `UPDATE mpc_presignatures SET used_at = now()
-     WHERE id = $1 AND wallet_id = $2 AND device_id = $3 AND used_at IS NULL
-       AND NOT ($4 AND EXISTS (SELECT 1 FROM mpc_wallets w WHERE w.id = $2 AND w.signing_disabled_at IS NOT NULL))
-     RETURNING generation, state`,
+    `WITH old AS (
+       SELECT id, state FROM mpc_presignatures
+       WHERE id = $1 AND wallet_id = $2 AND device_id = $3 AND used_at IS NULL
+         AND NOT ($4 AND EXISTS (SELECT 1 FROM mpc_wallets w WHERE w.id = $2 AND w.signing_disabled_at IS NOT NULL))
+       FOR UPDATE
+     )
+     UPDATE mpc_presignatures p SET used_at = now(), state = NULL
+     FROM old WHERE p.id = old.id AND p.used_at IS NULL
+     RETURNING p.generation, old.state`,
     [p.id, p.walletId, p.deviceId, p.requireEnabled],
   );
   const row = rows[0];

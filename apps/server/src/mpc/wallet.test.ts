@@ -36,6 +36,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from '../../../../packages/mpc/src/testing/primes.js';
 import { fixedPrimeArithmetic, injectFetch } from '../testing/device.js';
 import { createHarness, type Harness } from '../testing/harness.js';
+import type { SecretBox } from './secrets.js';
+import { bindings, findWallet } from './store.js';
 
 const PASSWORD = 'gravel-otter-minute-lantern';
 const secp256k1N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -58,8 +60,12 @@ let h: Harness;
 // The device client reaches whichever app is current (the server is restarted below).
 // `rewrite`, when set, edits the server's answers on their way to the device (a lying server).
 let rewrite: ((url: string, body: string) => string) | undefined;
+/** Every answer the devices got and every server log line, searched for secrets at the end. */
+const answers: string[] = [];
+const logLines: string[] = [];
 const fetchApp: FetchLike = async (url, init) => {
   const response = await injectFetch(h.app)(url, init);
+  answers.push(await response.text());
   const edit = rewrite;
   if (edit === undefined) return response;
   const body = edit(url, await response.text());
@@ -68,7 +74,11 @@ const fetchApp: FetchLike = async (url, init) => {
 
 async function startServer(): Promise<void> {
   db = await openPGlite({ dataDir: join(dir, 'db') });
-  h = await createHarness({}, {}, { db, mpc: { arithmetic: serverArith() } });
+  h = await createHarness(
+    {},
+    {},
+    { db, mpc: { arithmetic: serverArith() }, logTo: { write: (line: string) => logLines.push(line) } },
+  );
 }
 
 async function restartServer(): Promise<void> {
@@ -101,7 +111,24 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: string; detail
 
 const message = (text: string): SignRequest => ({ kind: 'message', message: text });
 
+/** Secret fields of stored shares, pairings and presignatures (JSON as the code keeps them). */
+const SECRET_FIELDS = new Set(['share', 'x2', 'p', 'q', 'lambda', 'k1', 'k2', 'a', 'mask', 'rhoEnc']);
+const secretForms = new Set<string>();
+function collectSecrets(value: unknown, field = ''): void {
+  if (typeof value === 'string' && SECRET_FIELDS.has(field)) {
+    const n = BigInt(`0x${value.replace(/^0x/, '')}`);
+    for (const form of [n.toString(16), n.toString(16).padStart(64, '0'), n.toString(10)]) {
+      if (form.length >= 16) secretForms.add(form);
+    }
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectSecrets(v, field);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) collectSecrets(v, k);
+  }
+}
+
 let alice: Device;
+let bob: Device | undefined;
 let walletId: string;
 let address: string;
 const backups = new MemoryBackupStore();
@@ -153,6 +180,7 @@ async function serverWallet(device: Device = alice) {
 describe('the MPC wallet over HTTP', () => {
   it('creates a wallet: DKG, Lindell17 pairing, encrypted backup; the server has it active', async () => {
     const created = await alice.wallets.create({ password: PASSWORD, backupStore: backups });
+    collectSecrets((await alice.store.loadWallet(created.walletId))?.secret);
     walletId = created.walletId;
     address = created.address;
     backupName = created.backupName;
@@ -414,7 +442,7 @@ describe('the MPC wallet over HTTP', () => {
   }, 180_000);
 
   it('another enrolled device with the backup and password takes the wallet over by refreshing', async () => {
-    const bob = await newDevice();
+    bob = await newDevice();
     const backup = await backups.get(backupName);
     const refreshed = await bob.wallets.refresh({
       walletId,
@@ -429,4 +457,28 @@ describe('the MPC wallet over HTTP', () => {
     const signed = await bob.wallets.sign(walletId, { request: message(text), digest: digestOf(message(text)) });
     expect(await recoverMessageAddress({ message: text, signature: serializeSignature(signed) })).toBe(address);
   }, 180_000);
+  it('no share, nonce or Paillier secret appears in any server log line or in any answer a device got', async () => {
+    for (const device of [alice, bob ?? alice]) collectSecrets((await device.store.loadWallet(walletId))?.secret);
+    const row = await findWallet(h.db, walletId);
+    if (row?.serverShare == null || row.pairing == null) throw new Error('the wallet lost its server share');
+    const box = h.services.mpc?.secrets as SecretBox;
+    collectSecrets(box.openJson(bindings.share(walletId, row.generation), row.serverShare));
+    collectSecrets(box.openJson(bindings.pairing(walletId, row.generation), row.pairing));
+    const unused = await h.db.query<{ id: string; generation: number; state: Uint8Array }>(
+      'SELECT id, generation, state FROM mpc_presignatures WHERE used_at IS NULL',
+    );
+    for (const p of unused.rows) collectSecrets(box.openJson(bindings.presignature(p.id, p.generation), p.state));
+    // A used presignature keeps no nonce.
+    const used = await h.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM mpc_presignatures WHERE used_at IS NOT NULL AND state IS NOT NULL',
+    );
+    expect(used.rows[0]?.n).toBe(0);
+    // The search is over real material: shares, x2, Paillier p and q, ring-Pedersen λ, nonces.
+    expect(secretForms.size).toBeGreaterThan(20);
+    expect(logLines.length).toBeGreaterThan(50);
+    expect(answers.length).toBeGreaterThan(50);
+    const haystack = `${logLines.join('\n')}\n${answers.join('\n')}`.toLowerCase();
+    const leaks = [...secretForms].filter((form) => haystack.includes(form));
+    expect(leaks.map((l) => `${l.slice(0, 8)}…`)).toEqual([]);
+  }, 60_000);
 });

@@ -46,6 +46,8 @@ export interface HarnessOptions {
   db?: Database;
   /** MPC services overrides (arithmetic, pairing keys, master key), or false for none. */
   mpc?: Partial<MpcServicesOptions> | false;
+  /** Receives every log line (level trace) instead of silence — for tests that read the logs. */
+  logTo?: { write(line: string): void };
 }
 
 export async function createHarness(
@@ -63,13 +65,13 @@ export async function createHarness(
   const services: Services = {
     db,
     config: resolveServerConfig({ ...config }),
-    logger: pino({ level: 'silent' }),
+    logger: options.logTo ? pino({ level: 'trace' }, options.logTo) : pino({ level: 'silent' }),
     metrics: createMetrics(),
     ...(mpc === undefined ? {} : { mpc }),
   };
   const built = await buildApp({
     services,
-    logger: pino({ level: 'silent' }),
+    logger: options.logTo ? pino({ level: 'trace' }, options.logTo) : pino({ level: 'silent' }),
     operatorToken: OPERATOR_TOKEN,
     ...extra,
   });
