@@ -1,7 +1,7 @@
 /**
- * `npm run bench [name …] [-- --smoke]`: runs every `*.bench.ts` suite (or the named ones) and
- * writes `bench/results/<name>.json` with the machine, the commit, and per case the median and
- * p99 milliseconds per run, throughput, and the ratio to the suite's baseline measured in the same
+ * `npm run bench [name …] [-- --smoke]`: runs every `*.bench.ts` suite (or the named ones; a name
+ * also selects the suites `name-…`) and writes `bench/results/<name>.json` with the machine, the
+ * commit, and per case the median, p90 and p99 milliseconds per run, throughput, and the ratio to the suite's baseline measured in the same
  * run. `--smoke` runs each suite once at its tiny size and writes nothing to bench/results (CI
  * uses it to prove the benchmarks still work). `--smoke-if-ci` does that only when CI=true.
  */
@@ -53,13 +53,13 @@ function commit(): string {
   }
 }
 
-async function runCase(c: BenchSuite['cases'][number], size: number) {
+async function runCase(c: BenchSuite['cases'][number], size: number, plan: BenchSuite['samples']) {
   const state = c.setup ? await c.setup(size) : undefined;
   try {
     const samples: number[] = [];
-    const warmups = smoke ? 1 : 3;
-    const minSamples = smoke ? 1 : 15;
-    const budgetMs = smoke ? 0 : 4000;
+    const warmups = smoke ? Math.min(1, plan?.warmups ?? 1) : (plan?.warmups ?? 3);
+    const minSamples = smoke ? 1 : (plan?.min ?? 15);
+    const budgetMs = smoke ? 0 : (plan?.budgetMs ?? 4000);
     for (let i = 0; i < warmups; i++) await c.run(state, size);
     const started = performance.now();
     while (samples.length < minSamples || (performance.now() - started < budgetMs && samples.length < 200)) {
@@ -73,7 +73,10 @@ async function runCase(c: BenchSuite['cases'][number], size: number) {
       name: c.name,
       samples: samples.length,
       medianMs: Number(median.toFixed(4)),
+      p90Ms: Number(quantile(samples, 0.9).toFixed(4)),
       p99Ms: Number(quantile(samples, 0.99).toFixed(4)),
+      minMs: Number((samples[0] as number).toFixed(4)),
+      maxMs: Number((samples[samples.length - 1] as number).toFixed(4)),
       perSecond: Math.round((size / median) * 1000),
     };
   } finally {
@@ -88,9 +91,9 @@ async function runSuite(suite: BenchSuite, file: string): Promise<void> {
   );
   const cases = [];
   for (const c of suite.cases) {
-    const result = await runCase(c, size);
+    const result = await runCase(c, size, suite.samples);
     process.stderr.write(
-      `  ${c.name.padEnd(24)} median ${result.medianMs} ms  p99 ${result.p99Ms} ms  ${result.perSecond} ${suite.unit}/s\n`,
+      `  ${c.name.padEnd(28)} median ${result.medianMs} ms  p90 ${result.p90Ms} ms  p99 ${result.p99Ms} ms  (${result.samples} runs)  ${result.perSecond} ${suite.unit}/s\n`,
     );
     cases.push(result);
   }
@@ -124,7 +127,8 @@ async function main(): Promise<void> {
   for (const file of files) {
     const exported = ((await import(pathToFileURL(file).href)) as { default: BenchSuite | BenchSuite[] }).default;
     for (const suite of Array.isArray(exported) ? exported : [exported]) {
-      if (only.length > 0 && !only.includes(suite.name)) continue;
+      // `npm run bench mpc` runs every suite named mpc or mpc-….
+      if (only.length > 0 && !only.some((n) => suite.name === n || suite.name.startsWith(`${n}-`))) continue;
       await runSuite(suite, file);
       ran++;
     }

@@ -23,6 +23,12 @@ export interface BenchSuite {
   size: { full: number; smoke: number };
   /** What one item is ("amount", "row", "request"). */
   unit: string;
+  /**
+   * How many runs to time (full mode): untimed warm-ups, then at least `min` timed runs, more
+   * while `budgetMs` lasts (up to 200). Default 3 warm-ups, 15 runs, 4 s — set it for slow units
+   * (a wallet creation) so a recorded run takes exactly as many as the claim needs.
+   */
+  samples?: { warmups: number; min: number; budgetMs: number };
   // biome-ignore lint/suspicious/noExplicitAny: each case has its own state type
   cases: readonly BenchCase<any>[];
 }

@@ -128,6 +128,8 @@ const keygen = defineBench({
   baseline: 'noble secp256k1 keygen',
   size: { full: 1, smoke: 1 },
   unit: 'wallet',
+  // Prime generation varies widely: ten runs each, no time budget.
+  samples: { warmups: 1, min: 10, budgetMs: 0 },
   cases: [
     {
       name: 'noble secp256k1 keygen',

@@ -62,9 +62,11 @@ let h: Harness;
 let rewrite: ((url: string, body: string) => string) | undefined;
 /** Every answer the devices got and every server log line, searched for secrets at the end. */
 const answers: string[] = [];
+const requested: string[] = [];
 const logLines: string[] = [];
 const fetchApp: FetchLike = async (url, init) => {
   const response = await injectFetch(h.app)(url, init);
+  requested.push(new URL(url).pathname);
   answers.push(await response.text());
   const edit = rewrite;
   if (edit === undefined) return response;
@@ -252,6 +254,25 @@ describe('the MPC wallet over HTTP', () => {
       rewrite = undefined;
     }
     expect((await alice.wallets.sign(walletId, request)).address).toBe(address);
+  }, 60_000);
+
+  it('presignatures made ahead: a signature is then one request; concurrent signatures never share one', async () => {
+    expect(await alice.wallets.presign(walletId, 3)).toEqual({ presignatures: 3 });
+    const before = requested.length;
+    const texts = ['pooled 1', 'pooled 2', 'pooled 3', 'pooled 4'];
+    const signed = await Promise.all(
+      texts.map((text) => alice.wallets.sign(walletId, { request: message(text), digest: digestOf(message(text)) })),
+    );
+    for (const [i, sig] of signed.entries()) {
+      const text = texts[i] as string;
+      expect(await recoverMessageAddress({ message: text, signature: serializeSignature(sig) })).toBe(address);
+    }
+    const made = requested.slice(before);
+    // Three pooled (one request each), one made on demand (presign, step, sign).
+    expect(made.filter((p) => p.endsWith('/sign'))).toHaveLength(4);
+    expect(made.filter((p) => p.endsWith('/presignatures'))).toHaveLength(1);
+    expect(await alice.wallets.presignatures(walletId)).toBe(0);
+    expect((await serverWallet()).signingDisabled).toBe(false);
   }, 60_000);
 
   it('signs a bare digest only once the wallet allows blind signing', async () => {

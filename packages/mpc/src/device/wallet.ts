@@ -43,7 +43,13 @@ import {
   prepareDeviceSetup,
 } from '../protocol/pairing.js';
 import { startRefreshParties } from '../protocol/refresh.js';
-import { devicePresign, deviceSign, deviceSignRound2, deviceSignStart } from '../protocol/sign.js';
+import {
+  type DevicePresignature,
+  devicePresign,
+  deviceSign,
+  deviceSignRound2,
+  deviceSignStart,
+} from '../protocol/sign.js';
 import { generateDeviceKey } from './auth.js';
 import { type FetchLike, MpcServerClient } from './client.js';
 import type { DeviceStore, DeviceWalletRecord } from './store.js';
@@ -52,6 +58,12 @@ import type { DeviceStore, DeviceWalletRecord } from './store.js';
 export interface DeviceWalletSecret {
   readonly key: KeyShare;
   readonly pairing: DevicePairing;
+  /**
+   * Presignatures made ahead (`DeviceWallets.presign`), single use: one is removed from the stored
+   * record before it is used, so a crash can lose one but never use one twice (the server's half
+   * is consumed atomically in any case). Only those of the current pairing are ever used.
+   */
+  readonly presignatures?: readonly DevicePresignature[];
 }
 
 export interface SessionStep {
@@ -110,21 +122,19 @@ function checkServerSignature(signature: unknown, digest: Uint8Array, childPubli
       field: 'signature',
     });
   }
+  // Recovering exactly the child key from (r, s, yParity, digest) proves the signature verifies
+  // under it (Q = r⁻¹(s·R − e·G)); low-s is checked on its own.
   const compact = wireHexToBytes(`${sig.r.slice(2)}${sig.s.slice(2)}`, 'signature', 64);
-  let valid = false;
+  let recovered: string | undefined;
   try {
-    valid = secp256k1.verify(compact, digest, wireHexToBytes(childPublicKey, 'publicKey', 33), {
-      prehash: false,
-      lowS: true,
-      format: 'compact',
-    });
+    const parsed = secp256k1.Signature.fromBytes(compact, 'compact');
+    if (!parsed.hasHighS()) {
+      recovered = bytesToHex(parsed.addRecoveryBit(sig.yParity).recoverPublicKey(digest).toBytes(true)).slice(2);
+    }
   } catch {
-    valid = false;
+    recovered = undefined;
   }
-  const recovered = valid
-    ? secp256k1.Signature.fromBytes(compact, 'compact').addRecoveryBit(sig.yParity).recoverPublicKey(digest)
-    : undefined;
-  if (recovered === undefined || bytesToHex(recovered.toBytes(true)).slice(2) !== childPublicKey) {
+  if (recovered !== childPublicKey) {
     throw new MpcError(
       'MPC_SIGNATURE_INVALID',
       'sign.server-answer',
@@ -329,20 +339,70 @@ export class DeviceWallets {
     walletId: string,
     input: { request: unknown; digest: `0x${string}`; path?: readonly number[] },
   ): Promise<RecoverableSignature & { address: `0x${string}` }> {
-    const { record, secret } = await this.#load(walletId);
-    return this.#sign(walletId, record, secret.pairing, input, false);
+    // Taking a presignature is exclusive per wallet in this process: a device nonce used for two
+    // messages would hand the server the key. (One device home serves one process at a time.)
+    const { record, secret, pooled } = await this.#exclusive(walletId, async () => {
+      const loaded = await this.#load(walletId);
+      return { ...loaded, pooled: await this.#takePresignature(loaded.record, loaded.secret) };
+    });
+    return this.#sign(walletId, record, secret.pairing, input, false, pooled);
   }
 
-  async #sign(
-    walletId: string,
-    record: Pick<DeviceWalletRecord, 'publicKey' | 'chainCode'>,
-    pairing: DevicePairing,
-    input: { request: unknown; digest: `0x${string}`; path?: readonly number[] },
-    pending: boolean,
-  ): Promise<RecoverableSignature & { address: `0x${string}`; generation?: number }> {
-    const path = input.path ?? [];
-    const child = derivePublic({ publicKey: record.publicKey, chainCode: record.chainCode }, path);
-    const { tweak } = child;
+  /**
+   * Makes `count` presignatures now (two requests each) and keeps them with the wallet, so the
+   * next signatures need only the online request. Returns how many the wallet holds.
+   */
+  async presign(walletId: string, count: number): Promise<{ presignatures: number }> {
+    if (!Number.isInteger(count) || count < 1 || count > 1000) {
+      throw new BaseError('INVALID_INPUT', 'presign between 1 and 1000 at a time', { details: { count } });
+    }
+    const made: DevicePresignature[] = [];
+    const { secret } = await this.#load(walletId);
+    for (let i = 0; i < count; i++) made.push(await this.#presign(walletId, secret.pairing, false));
+    return this.#exclusive(walletId, async () => {
+      // Re-read: signatures may have taken some meanwhile.
+      const { record, secret: current } = await this.#load(walletId);
+      const kept = [...(current.presignatures ?? []), ...made].filter(
+        (p) => p.pairingId === current.pairing.pairingId && !p.used,
+      );
+      await this.#store.saveWallet({ ...record, secret: { ...current, presignatures: kept } });
+      return { presignatures: kept.length };
+    });
+  }
+
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  async #exclusive<T>(walletId: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(walletId) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.#locks.set(walletId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(walletId) === settled) this.#locks.delete(walletId);
+    }
+  }
+
+  /** How many presignatures of the current pairing the wallet holds. */
+  async presignatures(walletId: string): Promise<number> {
+    const { secret } = await this.#load(walletId);
+    return (secret.presignatures ?? []).filter((p) => p.pairingId === secret.pairing.pairingId).length;
+  }
+
+  /** Removes one presignature of the current pairing from the stored record, then returns it. */
+  async #takePresignature(
+    record: DeviceWalletRecord,
+    secret: DeviceWalletSecret,
+  ): Promise<DevicePresignature | undefined> {
+    const pool = (secret.presignatures ?? []).filter((p) => p.pairingId === secret.pairing.pairingId && !p.used);
+    const taken = pool[0];
+    if (taken === undefined && (secret.presignatures ?? []).length === 0) return undefined;
+    await this.#store.saveWallet({ ...record, secret: { ...secret, presignatures: pool.slice(1) } });
+    return taken;
+  }
+
+  async #presign(walletId: string, pairing: DevicePairing, pending: boolean): Promise<DevicePresignature> {
     const flag = { pairingId: pairing.pairingId, ...(pending ? { pending: true } : {}) };
     const started = deviceSignStart(pairing);
     const presign = await this.#client.request<{ sessionId: string; messages: Envelope[] }>(
@@ -352,7 +412,22 @@ export class DeviceWallets {
     );
     const round2 = deviceSignRound2(started.state, presign.messages[0]);
     const round3 = await this.#step(presign.sessionId, [round2.message]);
-    const presignature = devicePresign(this.#arith, pairing, round2.state, round3.messages[0]);
+    return devicePresign(this.#arith, pairing, round2.state, round3.messages[0]);
+  }
+
+  async #sign(
+    walletId: string,
+    record: Pick<DeviceWalletRecord, 'publicKey' | 'chainCode'>,
+    pairing: DevicePairing,
+    input: { request: unknown; digest: `0x${string}`; path?: readonly number[] },
+    pending: boolean,
+    pooled?: DevicePresignature,
+  ): Promise<RecoverableSignature & { address: `0x${string}`; generation?: number }> {
+    const path = input.path ?? [];
+    const child = derivePublic({ publicKey: record.publicKey, chainCode: record.chainCode }, path);
+    const { tweak } = child;
+    const flag = { pairingId: pairing.pairingId, ...(pending ? { pending: true } : {}) };
+    const presignature = pooled ?? (await this.#presign(walletId, pairing, pending));
     const digest = wireHexToBytes(input.digest, 'digest', 32);
     const online = deviceSign(this.#arith, pairing, presignature, digest, { tweak });
     const answer = await this.#client.request<{ signature: unknown; generation?: number }>(
