@@ -37,6 +37,7 @@ import {
 import { privateKeyToAccount, publicKeyToAddress as uncompressedToAddress } from 'viem/accounts';
 import { hardhat } from 'viem/chains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAIL } from '../../../packages/chains/src/testing/fixtures.js';
 import { interrupt, type RunResult, run, serve } from './testing/run.js';
 
 const PASSWORD = 'gravel-otter-minute-lantern';
@@ -64,6 +65,13 @@ async function wallet(home: string, args: readonly string[]): Promise<{ r: RunRe
     // asserted by the caller through r.code / r.stdout
   }
   return { r, json };
+}
+
+/** Sends `value` from dev account 0 and waits until it is mined. */
+async function fund(to: Address, value: bigint): Promise<void> {
+  const funder = privateKeyToAccount(chain.accounts[0]?.privateKey as Hex);
+  const wallet = createWalletClient({ account: funder, chain: hardhat, transport: http(chain.rpcUrl) });
+  await reader().waitForTransactionReceipt({ hash: await wallet.sendTransaction({ to, value }) });
 }
 
 async function ok(home: string, args: readonly string[]): Promise<Record<string, unknown>> {
@@ -94,6 +102,16 @@ describe('custos wallet against custos serve and the dev chain', () => {
   let publicKey: string;
   let backupFile: string;
   const recipient = () => chain.accounts[1]?.address as Address;
+  /** `refresh` / `escape` of this wallet with its backup file and a password file. */
+  const withBackup = (command: 'refresh' | 'escape', password = passwordFile()) => [
+    command,
+    '--wallet',
+    walletId,
+    '--backup',
+    backupFile,
+    '--password-file',
+    password,
+  ];
 
   it('creates a wallet: {walletId, address, publicKey, backupFile}; the backup and device files are 0600', async () => {
     const created = await ok(alice(), ['create', '--password-file', passwordFile()]);
@@ -111,13 +129,7 @@ describe('custos wallet against custos serve and the dev chain', () => {
   }, 180_000);
 
   it('is funded, then sends an EIP-1559 transfer signed by server + device, mined; viem recovers the sender', async () => {
-    const funder = privateKeyToAccount(chain.accounts[0]?.privateKey as Hex);
-    const funding = await createWalletClient({
-      account: funder,
-      chain: hardhat,
-      transport: http(chain.rpcUrl),
-    }).sendTransaction({ to: address, value: parseEther('2') });
-    await reader().waitForTransactionReceipt({ hash: funding });
+    await fund(address, parseEther('2'));
 
     const before = await reader().getBalance({ address: recipient() });
     const sent = await ok(alice(), [
@@ -171,26 +183,8 @@ describe('custos wallet against custos serve and the dev chain', () => {
     expect(childSigned.address).toBe(child);
     expect(await verifyMessage({ address: child, message, signature: childSigned.signature as Hex })).toBe(true);
 
-    const typedData = {
-      domain: { name: 'Ether Mail', version: '1', chainId: 31337, verifyingContract: chain.contracts.erc20 },
-      types: {
-        Person: [
-          { name: 'name', type: 'string' },
-          { name: 'wallet', type: 'address' },
-        ],
-        Mail: [
-          { name: 'from', type: 'Person' },
-          { name: 'to', type: 'Person' },
-          { name: 'contents', type: 'string' },
-        ],
-      },
-      primaryType: 'Mail',
-      message: {
-        from: { name: 'Alice', wallet: address },
-        to: { name: 'Bob', wallet: recipient() },
-        contents: 'Hello, Bob!',
-      },
-    } as const;
+    // The EIP-712 "Ether Mail" example, on the dev chain's id.
+    const typedData = { ...MAIL, domain: { ...MAIL.domain, chainId: 31337 } };
     const file = join(dir, 'mail.json');
     writeFileSync(file, JSON.stringify(typedData));
     const typed = await ok(alice(), ['sign-typed-data', '--wallet', walletId, '--file', file]);
@@ -203,15 +197,7 @@ describe('custos wallet against custos serve and the dev chain', () => {
     copyFileSync(walletFile, oldShare);
     const backupBefore = readFileSync(backupFile);
 
-    const refreshed = await ok(alice(), [
-      'refresh',
-      '--wallet',
-      walletId,
-      '--backup',
-      backupFile,
-      '--password-file',
-      passwordFile(),
-    ]);
+    const refreshed = await ok(alice(), withBackup('refresh'));
     expect(refreshed).toMatchObject({ walletId, address, generation: 2 });
     // A new cloud backup was written in place.
     expect(readFileSync(backupFile).equals(backupBefore)).toBe(false);
@@ -233,15 +219,7 @@ describe('custos wallet against custos serve and the dev chain', () => {
   }, 180_000);
 
   it('device loss: a new device with the backup and password recovers the wallet; the lost device is refused', async () => {
-    const recovered = await ok(bob(), [
-      'refresh',
-      '--wallet',
-      walletId,
-      '--backup',
-      backupFile,
-      '--password-file',
-      passwordFile(),
-    ]);
+    const recovered = await ok(bob(), withBackup('refresh'));
     expect(recovered).toMatchObject({ walletId, address, generation: 3 });
     const message = 'signed on the new device';
     const signed = await ok(bob(), ['sign-message', '--wallet', walletId, '--message', message]);
@@ -252,18 +230,7 @@ describe('custos wallet against custos serve and the dev chain', () => {
   }, 180_000);
 
   it('refresh --rotate creates a new wallet and sweeps the old one into it, to zero', async () => {
-    const rotated = await ok(bob(), [
-      'refresh',
-      '--wallet',
-      walletId,
-      '--backup',
-      backupFile,
-      '--password-file',
-      passwordFile(),
-      '--rotate',
-      '--rpc-url',
-      chain.rpcUrl,
-    ]);
+    const rotated = await ok(bob(), [...withBackup('refresh'), '--rotate', '--rpc-url', chain.rpcUrl]);
     const fresh = rotated.address as Address;
     expect(fresh).not.toBe(address);
     expect(rotated.walletId).not.toBe(walletId);
@@ -273,30 +240,14 @@ describe('custos wallet against custos serve and the dev chain', () => {
     expect(await reader().getBalance({ address: fresh })).toBe(BigInt(sweep.value));
     expect(existsSync(rotated.backupFile as string)).toBe(true);
     // Fund the old address again for the escape below.
-    const funder = privateKeyToAccount(chain.accounts[0]?.privateKey as Hex);
-    const funding = await createWalletClient({
-      account: funder,
-      chain: hardhat,
-      transport: http(chain.rpcUrl),
-    }).sendTransaction({ to: address, value: parseEther('1') });
-    await reader().waitForTransactionReceipt({ hash: funding });
+    await fund(address, parseEther('1'));
   }, 240_000);
 
   it('escape with a wrong password fails with a typed error and writes no key file', async () => {
     const wrong = join(dir, 'wrong-password');
     writeFileSync(wrong, 'not-the-password-at-all\n');
     const keyFile = join(dir, 'never.json');
-    const { r, json } = await wallet(bob(), [
-      'escape',
-      '--wallet',
-      walletId,
-      '--backup',
-      backupFile,
-      '--password-file',
-      wrong,
-      '--out',
-      keyFile,
-    ]);
+    const { r, json } = await wallet(bob(), [...withBackup('escape', wrong), '--out', keyFile]);
     expect(r.code).toBe(2);
     expect(json).toEqual({ error: expect.objectContaining({ code: 'MPC_BACKUP_WRONG_PASSWORD' }) });
     expect(existsSync(keyFile)).toBe(false);
@@ -310,13 +261,7 @@ describe('custos wallet against custos serve and the dev chain', () => {
     const balance = await reader().getBalance({ address });
     expect(balance).toBeGreaterThan(0n);
     const { r, json } = await wallet(bob(), [
-      'escape',
-      '--wallet',
-      walletId,
-      '--backup',
-      backupFile,
-      '--password-file',
-      passwordFile(),
+      ...withBackup('escape'),
       '--out',
       keyFile,
       '--sweep-to',

@@ -1,19 +1,13 @@
 import { utf8ToBytes } from '@custos/core';
 import { describe, expect, it } from 'vitest';
 import { COMMITMENT_BYTES, commit, commitmentDigest, echoDigest, verifyCommitment } from './commitment.js';
-import { MpcError } from './errors.js';
+import { mpcFailure } from './testing/errors.js';
 
 const ctx = { domain: 'test/commit', sessionId: 'a'.repeat(64), partyId: 1 };
 const values = [utf8ToBytes('A0'), utf8ToBytes('A1')];
 
 function expectMpcError(fn: () => unknown, code: string, check: string): void {
-  expect(fn).toThrow(MpcError);
-  try {
-    fn();
-  } catch (error) {
-    expect((error as MpcError).code).toBe(code);
-    expect((error as MpcError).check).toBe(check);
-  }
+  expect(mpcFailure(fn)).toEqual({ code, check });
 }
 
 describe('hash commitment', () => {

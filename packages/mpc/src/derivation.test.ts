@@ -20,19 +20,12 @@ import {
   XPUB_VERSION,
 } from './derivation.js';
 import { evmAddress } from './device/wallet.js';
-import { MpcError } from './errors.js';
 import { runDkgInMemory } from './protocol/dkg.js';
 import { lagrangeCoefficient } from './shamir.js';
+import { mpcFailure } from './testing/errors.js';
 
 function expectMpcError(fn: () => unknown, code: string, check: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(MpcError);
-  expect({ code: (caught as MpcError).code, check: (caught as MpcError).check }).toEqual({ code, check });
+  expect(mpcFailure(fn)).toEqual({ code, check });
 }
 
 /** An xpub string as the ExtendedPublicKey our functions take. */

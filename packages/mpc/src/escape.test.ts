@@ -3,21 +3,14 @@ import { HDKey } from '@scure/bip32';
 import { describe, expect, it } from 'vitest';
 import { decodePoint, modQ, mulG, pointToHex, scalarToHex } from './curve.js';
 import { decodeExtendedKey, derivePublic, type ExtendedPublicKey } from './derivation.js';
-import { MpcError } from './errors.js';
 import { childPrivateKey, escapeKey, reconstructPrivateKey, serializeXprv } from './escape.js';
 import { type KeyShare, runDkgInMemory } from './protocol/dkg.js';
 import type { PartyId } from './protocol/envelope.js';
 import { runRefreshInMemory } from './protocol/refresh.js';
+import { mpcFailure } from './testing/errors.js';
 
 function expectMpcError(fn: () => unknown, code: string, check: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(MpcError);
-  expect({ code: (caught as MpcError).code, check: (caught as MpcError).check }).toEqual({ code, check });
+  expect(mpcFailure(fn)).toEqual({ code, check });
 }
 
 const byParty = (shares: readonly KeyShare[], id: PartyId) => shares.find((s) => s.partyId === id) as KeyShare;

@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { G, modQ, mulG, q, randomScalar } from './curve.js';
-import { MpcError } from './errors.js';
 import { decodeSchnorrProof, encodeSchnorrProof, proveSchnorr, type SchnorrContext, verifySchnorr } from './schnorr.js';
+import { mpcFailure } from './testing/errors.js';
 
 const ctx: SchnorrContext = { domain: 'test/pok', sessionId: 'a'.repeat(64), prover: 1 };
 
 function expectMpcError(fn: () => unknown, code: string, check: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(MpcError);
-  expect({ code: (caught as MpcError).code, check: (caught as MpcError).check }).toEqual({ code, check });
+  expect(mpcFailure(fn)).toEqual({ code, check });
 }
 
 describe('Schnorr proof of knowledge', () => {

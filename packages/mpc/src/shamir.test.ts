@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { modQ, mulG, q } from './curve.js';
-import { MpcError } from './errors.js';
 import {
   evaluatePolynomial,
   feldmanCommitments,
@@ -12,17 +11,10 @@ import {
   splitSecret,
   verifyFeldmanShare,
 } from './shamir.js';
+import { mpcFailure } from './testing/errors.js';
 
 function expectMpcError(fn: () => unknown, code: string, check: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(MpcError);
-  expect((caught as MpcError).code).toBe(code);
-  expect((caught as MpcError).check).toBe(check);
+  expect(mpcFailure(fn)).toEqual({ code, check });
 }
 
 const scalar = fc.bigInt({ min: 1n, max: q - 1n });

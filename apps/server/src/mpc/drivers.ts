@@ -111,6 +111,17 @@ export function assertSigningEnabled(wallet: WalletRow): void {
   }
 }
 
+/** A session over the wallet's active key, or (pending) over the refreshed key it will promote. */
+function keyState<T>(wallet: WalletRow, pending: boolean, inner: T): SessionState<T> {
+  return {
+    v: 1,
+    pending,
+    generation: wallet.generation + (pending ? 1 : 0),
+    refreshSessionId: pending ? wallet.pendingSessionId : null,
+    inner,
+  };
+}
+
 /** The wallet must still hold the key material this session started with. */
 function assertSameKey(ctx: DriverContext, state: SessionState): void {
   const { wallet } = ctx;
@@ -289,13 +300,7 @@ export const pairDriver: ServerProtocolDriver<{ deviceNonce: string; pending: bo
     const started = serverPairingStart(key, { deviceNonce: input.deviceNonce });
     return {
       sessionId: started.response.sessionId,
-      state: {
-        v: 1,
-        pending: input.pending,
-        generation: wallet.generation + (input.pending ? 1 : 0),
-        refreshSessionId: input.pending ? wallet.pendingSessionId : null,
-        inner: started.state,
-      },
+      state: keyState(wallet, input.pending, started.state),
       messages: [],
       response: { ...started.response },
     };
@@ -359,13 +364,7 @@ export const presignDriver: ServerProtocolDriver<PresignInput, ServerSignCommitt
     const started = serverSignRound1(pairing, { deviceNonce: input.deviceNonce });
     return {
       sessionId: started.state.sessionId,
-      state: {
-        v: 1,
-        pending: input.pending,
-        generation: wallet.generation + (input.pending ? 1 : 0),
-        refreshSessionId: input.pending ? wallet.pendingSessionId : null,
-        inner: started.state,
-      },
+      state: keyState(wallet, input.pending, started.state),
       messages: [started.message],
       response: { sessionId: started.state.sessionId },
     };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodePoint, G, mulG, pointToHex, q, scalarToHex } from '../curve.js';
-import { MpcError } from '../errors.js';
+import type { MpcError } from '../errors.js';
 import { encodeSchnorrProof, proveSchnorr } from '../schnorr.js';
 import { reconstructSecret } from '../shamir.js';
+import { caughtMpcError as caught } from '../testing/errors.js';
 import {
   ALL_PARTIES,
   deriveSessionId,
@@ -23,16 +24,6 @@ import {
   startDkgParties,
 } from './dkg.js';
 import type { Envelope, PartyId } from './envelope.js';
-
-function caught(fn: () => unknown): MpcError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MpcError);
-    return error as MpcError;
-  }
-  throw new Error('expected an MpcError');
-}
 
 function expectMpcError(fn: () => unknown, code: string, check: string): MpcError {
   const error = caught(fn);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePoint, modQ, mulG, pointToHex } from '../curve.js';
-import { MpcError } from '../errors.js';
 import { lagrangeCoefficient, reconstructSecret } from '../shamir.js';
+import { mpcFailure } from '../testing/errors.js';
 import {
   ALL_PARTIES,
   deriveSessionId,
@@ -22,14 +22,7 @@ import type { Envelope, PartyId } from './envelope.js';
 import { runRefreshInMemory, startRefresh, startRefreshParties } from './refresh.js';
 
 function expectMpcError(fn: () => unknown, code: string, check: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(MpcError);
-  expect({ code: (caught as MpcError).code, check: (caught as MpcError).check }).toEqual({ code, check });
+  expect(mpcFailure(fn)).toEqual({ code, check });
 }
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;

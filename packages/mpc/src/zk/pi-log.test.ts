@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createBigIntArithmetic } from '../arith/bigint.js';
 import { G, mulG, Point, pointToHex, q, randomScalar } from '../curve.js';
-import { MpcError } from '../errors.js';
+import type { MpcError } from '../errors.js';
 import { encrypt } from '../paillier.js';
 import { ELL, EPSILON } from '../params.js';
+import { caughtMpcError } from '../testing/errors.js';
 import { testPaillierKey, testRingPedersen } from '../testing/fixtures.js';
 import type { ProofContext } from './context.js';
 import {
@@ -29,16 +30,10 @@ const statement: KeyCiphertextStatement = { publicKey: pk, c, X: mulG(x) };
 const proof = proveKeyCiphertext(arith, ctx, statement, { x, rho }, verifierRp.params);
 
 function rejects(fn: () => unknown, code: string, check?: string): MpcError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(MpcError);
-  const e = caught as MpcError;
-  expect(e.code).toBe(code);
-  if (check !== undefined) expect(e.check).toBe(check);
+  const e = caughtMpcError(fn);
+  expect(check === undefined ? e.code : { code: e.code, check: e.check }).toEqual(
+    check === undefined ? code : { code, check },
+  );
   return e;
 }
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createBigIntArithmetic } from '../arith/bigint.js';
 import { jacobi } from '../arith/modular.js';
-import { MpcError } from '../errors.js';
+import type { MpcError } from '../errors.js';
 import { createNodeArithmetic } from '../node/arith.js';
 import { PI_MOD_ROUNDS } from '../params.js';
+import { caughtMpcError as caught, secretsShown } from '../testing/errors.js';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from '../testing/primes.js';
 import type { ProofContext } from './context.js';
 import { decodeModProof, encodeModProof, type PiModProof, proveMod, verifyMod } from './pi-mod.js';
@@ -15,24 +16,8 @@ const ctx: ProofContext = { sessionId: 'a1'.repeat(32), prover: 1 };
 const proof = proveMod(arith, ctx, { N, p, q });
 const SECRETS = [p, q, (p - 1n) * (q - 1n)];
 
-function caught(fn: () => unknown): MpcError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MpcError) return error;
-    throw error;
-  }
-  throw new Error('expected an MpcError');
-}
-
-/** No secret (hex or decimal) anywhere in the error's message, details or cause chain. */
 function expectNoSecrets(error: MpcError, secrets: readonly bigint[]): void {
-  let text = `${error.message}\n${JSON.stringify(error.details)}`;
-  for (let c: unknown = error.cause; c instanceof Error; c = c.cause) text += `\n${c.message}`;
-  for (const v of secrets) {
-    expect(text).not.toContain(v.toString(16));
-    expect(text).not.toContain(v.toString());
-  }
+  expect(secretsShown(error, secrets)).toEqual([]);
 }
 
 function reject(check: string, mutate: (p: PiModProof) => PiModProof, modulus = N, context = ctx): MpcError {

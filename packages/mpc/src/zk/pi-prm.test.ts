@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createBigIntArithmetic } from '../arith/bigint.js';
 import { jacobi, modInverse, randomBelow } from '../arith/modular.js';
-import { MpcError } from '../errors.js';
+import type { MpcError } from '../errors.js';
 import { createNodeArithmetic } from '../node/arith.js';
 import { PI_PRM_ROUNDS } from '../params.js';
 import { type RingPedersenParams, ringPedersenFromPrimes } from '../ring-pedersen.js';
+import { caughtMpcError as caught, secretsShown } from '../testing/errors.js';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from '../testing/primes.js';
 import type { ProofContext } from './context.js';
 import { decodePrmProof, encodePrmProof, type PiPrmProof, provePrm, verifyPrm } from './pi-prm.js';
@@ -18,23 +19,8 @@ const ctx: ProofContext = { sessionId: 'c3'.repeat(32), prover: 2 };
 const proof = provePrm(arith, ctx, secret);
 const SECRETS = [sp1, sp2, secret.lambda, secret.phi];
 
-function caught(fn: () => unknown): MpcError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MpcError) return error;
-    throw error;
-  }
-  throw new Error('expected an MpcError');
-}
-
 function expectNoSecrets(error: MpcError, secrets: readonly bigint[]): void {
-  let text = `${error.message}\n${JSON.stringify(error.details)}`;
-  for (let c: unknown = error.cause; c instanceof Error; c = c.cause) text += `\n${c.message}`;
-  for (const v of secrets) {
-    expect(text).not.toContain(v.toString(16));
-    expect(text).not.toContain(v.toString());
-  }
+  expect(secretsShown(error, secrets)).toEqual([]);
 }
 
 function reject(

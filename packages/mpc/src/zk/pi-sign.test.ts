@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createBigIntArithmetic } from '../arith/bigint.js';
 import { mod, modInverse, randomBits } from '../arith/modular.js';
 import { G, modQ, mul, mulG, Point, q, randomScalar } from '../curve.js';
-import { MpcError } from '../errors.js';
+import type { MpcError } from '../errors.js';
 import { decrypt, encrypt } from '../paillier.js';
 import { ELL, EPSILON, PAILLIER_BITS } from '../params.js';
+import { caughtMpcError } from '../testing/errors.js';
 import { testPaillierKey, testRingPedersen } from '../testing/fixtures.js';
 import type { ProofContext } from './context.js';
 import {
@@ -52,16 +53,10 @@ const proof = proveSign(arith, ctx, statement, witness, serverRp.params);
 const trapdoor = { paillier: paillier.crtN2, ringPedersen: serverRp.crt };
 
 function rejects(fn: () => unknown, code: string, check?: string): MpcError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(MpcError);
-  const e = caught as MpcError;
-  expect(e.code).toBe(code);
-  if (check !== undefined) expect(e.check).toBe(check);
+  const e = caughtMpcError(fn);
+  expect(check === undefined ? e.code : { code: e.code, check: e.check }).toEqual(
+    check === undefined ? code : { code, check },
+  );
   return e;
 }
 

@@ -11,7 +11,7 @@ import { evmAddress } from '@custos/mpc';
 import { z } from 'zod';
 import type { DevicePrincipal, Principal } from '../../../access/principals.js';
 import { dkgDriver, pairDriver, presignDriver, refreshDriver } from '../../../mpc/drivers.js';
-import { openSession, requireMpc } from '../../../mpc/sessions.js';
+import { type DriverContext, openSession, requireMpc } from '../../../mpc/sessions.js';
 import { signWithPresignature } from '../../../mpc/signing.js';
 import {
   findWallet,
@@ -22,6 +22,7 @@ import {
   walletForDevice,
   walletNotFound,
 } from '../../../mpc/store.js';
+import type { Services } from '../../../services.js';
 import { defineRoute, type Route } from '../../route.js';
 
 // Wire hex of the MPC package: lowercase, no 0x.
@@ -112,6 +113,19 @@ const setPolicy = defineRoute({
   },
 });
 
+/** The driver context for a protocol on one of this device's own wallets. */
+async function ownWalletContext(
+  services: Services,
+  principal: Principal | undefined,
+  walletId: string,
+  pending: boolean,
+): Promise<Omit<DriverContext, 'sessionId'>> {
+  const { deviceId } = devicePrincipal(principal);
+  const mpc = requireMpc(services);
+  const wallet = await walletForDevice(services.db, walletId, deviceId, pending);
+  return { db: services.db, mpc, deviceId, wallet };
+}
+
 const startBody = z.object({ deviceNonce: hex32, pending: z.boolean().optional() }).strict();
 /** The pairing the device holds (its DevicePairing.pairingId). */
 const pairingId = hex32;
@@ -124,16 +138,9 @@ const pair = defineRoute({
   params: walletParams,
   body: startBody,
   async handler({ params, body, principal, services }) {
-    const { deviceId } = devicePrincipal(principal);
-    const mpc = requireMpc(services);
     const pending = body.pending === true;
-    const wallet = await walletForDevice(services.db, params.walletId, deviceId, pending);
-    const started = await openSession(
-      services,
-      pairDriver,
-      { db: services.db, mpc, deviceId, wallet },
-      { deviceNonce: body.deviceNonce, pending },
-    );
+    const ctx = await ownWalletContext(services, principal, params.walletId, pending);
+    const started = await openSession(services, pairDriver, ctx, { deviceNonce: body.deviceNonce, pending });
     return { ...started.response };
   },
 });
@@ -146,16 +153,13 @@ const presign = defineRoute({
   params: walletParams,
   body: startBody.extend({ pairingId: pairingId.optional() }).strict(),
   async handler({ params, body, principal, services }) {
-    const { deviceId } = devicePrincipal(principal);
-    const mpc = requireMpc(services);
     const pending = body.pending === true;
-    const wallet = await walletForDevice(services.db, params.walletId, deviceId, pending);
-    const started = await openSession(
-      services,
-      presignDriver,
-      { db: services.db, mpc, deviceId, wallet },
-      { deviceNonce: body.deviceNonce, pending, pairingId: body.pairingId },
-    );
+    const ctx = await ownWalletContext(services, principal, params.walletId, pending);
+    const started = await openSession(services, presignDriver, ctx, {
+      deviceNonce: body.deviceNonce,
+      pending,
+      pairingId: body.pairingId,
+    });
     return { ...started.response, messages: started.messages };
   },
 });
