@@ -25,10 +25,20 @@ export function mulG(x: bigint): Point {
   return s === 0n ? Point.ZERO : G.multiply(s);
 }
 
-/** P·x for any integer x; the identity for x ≡ 0. */
+/** P·x for any integer x; the identity for x ≡ 0. Constant-time in x: use it for secrets. */
 export function mul(P: Point, x: bigint): Point {
   const s = modQ(x);
   return s === 0n ? Point.ZERO : P.multiply(s);
+}
+
+/**
+ * P·x where both P and x are public (a verifier's equation: proof responses, challenges,
+ * commitments, Lagrange coefficients). Not constant-time — about 2.5× faster than `mul`; never
+ * give it a secret scalar.
+ */
+export function mulPublic(P: Point, x: bigint): Point {
+  const s = modQ(x);
+  return s === 0n ? Point.ZERO : P.multiplyUnsafe(s);
 }
 
 export function encodePoint(P: Point): Uint8Array {

@@ -11,8 +11,8 @@ import {
   decodePoint,
   encodePoint,
   modQ,
-  mul,
   mulG,
+  mulPublic,
   type Point,
   pointToHex,
   q,
@@ -80,7 +80,7 @@ export function verifySchnorr(ctx: SchnorrContext, X: Point, proof: SchnorrProof
     );
   }
   const e = challenge(ctx, X, proof.A);
-  if (!mulG(proof.z).equals(proof.A.add(mul(X, e)))) {
+  if (!mulG(proof.z).equals(proof.A.add(mulPublic(X, e)))) {
     throw new MpcError(
       'MPC_SCHNORR_PROOF_INVALID',
       'schnorr.equation',

@@ -7,7 +7,7 @@
  * be non-zero (f(0) is the secret) and distinct (mpc-pitfalls "party-index-non-zero-and-duplicate").
  */
 
-import { modQ, mul, mulG, Point, q, randomScalar } from './curve.js';
+import { modQ, mulG, mulPublic, Point, q, randomScalar } from './curve.js';
 import { MpcError } from './errors.js';
 
 /** f(X) = a_0 + a_1·X; a_0 is the shared secret. */
@@ -55,7 +55,7 @@ export function feldmanCommitments(poly: Polynomial): FeldmanCommitments {
 /** The public point of party `id`'s share: f(id)·G = A_0 + id·A_1. */
 export function feldmanSharePoint(partyId: number, commitments: FeldmanCommitments): Point {
   assertPartyId(partyId);
-  return commitments[0].add(mul(commitments[1], BigInt(partyId)));
+  return commitments[0].add(mulPublic(commitments[1], BigInt(partyId)));
 }
 
 /**

@@ -8,7 +8,7 @@
  * recovery id, and verification against PK with @noble/curves before anything is output).
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { encodePoint, modQ, mul, mulG, type Point, q } from '../curve.js';
+import { encodePoint, modQ, mulG, mulPublic, type Point, q } from '../curve.js';
 import { MpcError } from '../errors.js';
 import { lagrangeCoefficient } from '../shamir.js';
 import { bytesToBigint } from '../transcript.js';
@@ -23,7 +23,7 @@ export function additiveShare(party: 1 | 2, share: bigint): bigint {
 
 /** X1 = λ1·S1 or X2 = λ2·S2. */
 export function additivePoint(party: 1 | 2, sharePoint: Point): Point {
-  return mul(sharePoint, lagrangeCoefficient(party, SIGNERS));
+  return mulPublic(sharePoint, lagrangeCoefficient(party, SIGNERS));
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   modQ,
   mul,
   mulG,
+  mulPublic,
   type Point,
   pointToHex,
   q,
@@ -453,7 +454,7 @@ export function devicePresign(
 
 /** U = r·G and V = h·G + r·X2' — what a·R2 and b'·R2 must equal. */
 function proofPoints(r: bigint, h: bigint, X2tweaked: Point): { U: Point; V: Point } {
-  return { U: mulG(r), V: mulG(h).add(mul(X2tweaked, r)) };
+  return { U: mulG(r), V: mulG(h).add(mulPublic(X2tweaked, r)) };
 }
 
 /**

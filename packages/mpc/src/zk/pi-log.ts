@@ -22,7 +22,7 @@ import {
   randomSigned,
   randomUnit,
 } from '../arith/modular.js';
-import { decodePoint, encodePoint, G, mul, mulG, type Point, pointToHex, q } from '../curve.js';
+import { decodePoint, encodePoint, G, mulG, mulPublic, type Point, pointToHex, q } from '../curve.js';
 import { MpcError } from '../errors.js';
 import { assertCiphertext, type PaillierPublicKey } from '../paillier.js';
 import { ELL, EPSILON, PAILLIER_BITS, RING_PEDERSEN_BITS } from '../params.js';
@@ -181,7 +181,7 @@ export function verifyKeyCiphertext(
   const right = (A * powSigned(arith, statement.c, e, N2)) % N2;
   if (left !== right) throw fail('paillier', 'the Paillier equation does not hold');
 
-  if (!mulG(z1).equals(Y.add(mul(statement.X, e)))) throw fail('group', 'z1·G ≠ Y + e·X');
+  if (!mulG(z1).equals(Y.add(mulPublic(statement.X, e)))) throw fail('group', 'z1·G ≠ Y + e·X');
 
   const crt = trapdoor.ringPedersen;
   const pow = (b: bigint, x: bigint) => (crt ? modPowCrt(arith, b, x, crt) : powSigned(arith, b, x, Nhat));

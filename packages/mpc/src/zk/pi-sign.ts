@@ -38,7 +38,7 @@ import {
   randomSigned,
   randomUnit,
 } from '../arith/modular.js';
-import { decodePoint, encodePoint, mul, type Point, pointToHex, q } from '../curve.js';
+import { decodePoint, encodePoint, mul, mulPublic, type Point, pointToHex, q } from '../curve.js';
 import { MpcError } from '../errors.js';
 import { assertCiphertext, type PaillierPublicKey } from '../paillier.js';
 import { ELL, EPSILON, PAILLIER_BITS, RING_PEDERSEN_BITS, STAT } from '../params.js';
@@ -269,7 +269,8 @@ export function verifySign(
   assertCiphertext(statement.publicKey, statement.cKey, 'cKey');
   assertCiphertext(statement.publicKey, statement.D, 'D');
   const { A, Bx, By, E, S, F, T, z1, z2, z3, z4, w } = proof;
-  if (!isUnit(A, N2)) throw fail('A', 'A is not a unit mod N²');
+  // A unit mod N² is exactly a value coprime to N (same prime factors): the gcd runs on N.
+  if (!(A > 0n && A < N2 && gcd(A, N) === 1n)) throw fail('A', 'A is not a unit mod N²');
   for (const [name, v] of [
     ['E', E],
     ['S', S],
@@ -293,8 +294,12 @@ export function verifySign(
   const left = (((powN2(statement.cKey, z1) * mod(1n + mod(z2, N) * N, N2)) % N2) * powN2(w, N)) % N2;
   if (left !== (A * powN2(statement.D, e)) % N2) throw fail('paillier', 'the Paillier equation does not hold');
 
-  if (!mul(statement.R2, z1).equals(Bx.add(mul(statement.U, e)))) throw fail('group-a', 'z1·R2 ≠ Bx + e·U');
-  if (!mul(statement.R2, z2).equals(By.add(mul(statement.V, e)))) throw fail('group-b', 'z2·R2 ≠ By + e·V');
+  if (!mulPublic(statement.R2, z1).equals(Bx.add(mulPublic(statement.U, e)))) {
+    throw fail('group-a', 'z1·R2 ≠ Bx + e·U');
+  }
+  if (!mulPublic(statement.R2, z2).equals(By.add(mulPublic(statement.V, e)))) {
+    throw fail('group-b', 'z2·R2 ≠ By + e·V');
+  }
 
   const rc = trapdoor.ringPedersen;
   const powN = (b: bigint, x: bigint) => (rc ? modPowCrt(arith, b, x, rc) : powSigned(arith, b, x, Nhat));
