@@ -23,6 +23,15 @@ export function gcd(a: bigint, b: bigint): bigint {
   return x;
 }
 
+/** x ∈ Z*_m: 0 < x < m and gcd(x, m) = 1. */
+export function isUnit(x: bigint, m: bigint): boolean {
+  return x > 0n && x < m && gcd(x, m) === 1n;
+}
+
+export function abs(x: bigint): bigint {
+  return x < 0n ? -x : x;
+}
+
 /**
  * a^-1 mod m. Throws MPC_INVALID_MESSAGE (check `arith.inverse`) when gcd(a, m) ≠ 1; a verifier
  * that meets this on received data catches it and rethrows with its own code and check.

@@ -330,6 +330,16 @@ export function deviceSignRound2(
   };
 }
 
+function assertSamePairing(sessionPairingId: string, pairingId: string): void {
+  if (sessionPairingId !== pairingId) {
+    throw new MpcError(
+      'MPC_SESSION_MISMATCH',
+      'presignature.pairing',
+      'the signing session belongs to another pairing',
+    );
+  }
+}
+
 /**
  * Round 2 received, round 3 sent (server): R2's proof must verify for THIS session and party 2
  * (else a disable outcome); the result is the server's presignature and the opening of R1.
@@ -341,13 +351,7 @@ export function serverSignRound3(
 ): ServerPresignOutcome {
   assertUsable(pairing);
   assertPhase(state, 'server-sign-committed');
-  if (state.pairingId !== pairing.pairingId) {
-    throw new MpcError(
-      'MPC_SESSION_MISMATCH',
-      'presignature.pairing',
-      'the signing session belongs to another pairing',
-    );
-  }
+  assertSamePairing(state.pairingId, pairing.pairingId);
   const { sessionId } = state;
   const raw = expectMessages([message], {
     protocol: 'sign',
@@ -396,13 +400,7 @@ export function devicePresign(
 ): DevicePresignature {
   assertPhase(state, 'device-sign-committed');
   const loaded = loadDevicePairing(pairing);
-  if (state.pairingId !== loaded.pairingId) {
-    throw new MpcError(
-      'MPC_SESSION_MISMATCH',
-      'presignature.pairing',
-      'the signing session belongs to another pairing',
-    );
-  }
+  assertSamePairing(state.pairingId, loaded.pairingId);
   const { sessionId } = state;
   const raw = expectMessages([message], {
     protocol: 'sign',

@@ -12,10 +12,11 @@
  */
 import type { Arithmetic } from '../arith/backend.js';
 import {
+  abs,
   type CrtModulus,
-  gcd,
   hexToInt,
   intToHex,
+  isUnit,
   mod,
   modPowCrt,
   powSigned,
@@ -135,14 +136,6 @@ export function proveKeyCiphertext(
 
 function fail(check: string, message: string): MpcError {
   return new MpcError('MPC_KEY_CIPHERTEXT_PROOF_INVALID', `pi-log.${check}`, message);
-}
-
-function isUnit(x: bigint, m: bigint): boolean {
-  return x > 0n && x < m && gcd(x, m) === 1n;
-}
-
-function abs(x: bigint): bigint {
-  return x < 0n ? -x : x;
 }
 
 /**

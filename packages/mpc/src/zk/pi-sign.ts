@@ -28,10 +28,12 @@
  */
 import type { Arithmetic } from '../arith/backend.js';
 import {
+  abs,
   type CrtModulus,
   gcd,
   hexToInt,
   intToHex,
+  isUnit,
   mod,
   modPowCrt,
   powSigned,
@@ -237,14 +239,6 @@ export function proveSign(
 
 function fail(check: string, message: string): MpcError {
   return new MpcError('MPC_SIGN_PROOF_INVALID', `pi-sign.${check}`, message);
-}
-
-function isUnit(x: bigint, m: bigint): boolean {
-  return x > 0n && x < m && gcd(x, m) === 1n;
-}
-
-function abs(x: bigint): bigint {
-  return x < 0n ? -x : x;
 }
 
 /**
