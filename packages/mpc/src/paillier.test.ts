@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Arithmetic, PrimeKind } from './arith/backend.js';
+import type { Arithmetic } from './arith/backend.js';
 import { createBigIntArithmetic } from './arith/bigint.js';
 import { mod, modInverse } from './arith/modular.js';
 import { MpcError } from './errors.js';
@@ -21,6 +21,7 @@ import {
   secretKeyFromJson,
   secretKeyToJson,
 } from './paillier.js';
+import { queuedPrimes } from './testing/fixtures.js';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from './testing/primes.js';
 
 const bigint = createBigIntArithmetic();
@@ -191,16 +192,7 @@ describe('serialization', () => {
 
 describe('generatePaillierKey', () => {
   it('draws two distinct Blum primes and retries on a repeat', async () => {
-    const queue = [p, p, q, p3];
-    const fake: Arithmetic = {
-      ...bigint,
-      generatePrime: async (bits: number, kind: PrimeKind) => {
-        expect([bits, kind]).toEqual([1024, 'blum']);
-        const next = queue.shift();
-        if (next === undefined) throw new Error('queue exhausted');
-        return next;
-      },
-    };
+    const fake = queuedPrimes(bigint, 1024, 'blum', [p, p, q, p3]);
     const key = await generatePaillierKey(fake);
     expect(key.publicKey.N).toBe(q * p3); // (p, p) refused, then (q, p3)
   });

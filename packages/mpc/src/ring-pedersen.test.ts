@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Arithmetic, PrimeKind } from './arith/backend.js';
 import { createBigIntArithmetic } from './arith/bigint.js';
 import { gcd, jacobi } from './arith/modular.js';
 import { MpcError } from './errors.js';
@@ -16,6 +15,7 @@ import {
   secretFromJson,
   secretToJson,
 } from './ring-pedersen.js';
+import { queuedPrimes } from './testing/fixtures.js';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from './testing/primes.js';
 
 const bigint = createBigIntArithmetic();
@@ -138,16 +138,7 @@ describe('serialization', () => {
 
 describe('generateRingPedersen', () => {
   it('asks for two safe primes and retries on a repeat', async () => {
-    const queue = [sp1, sp1, sp2, sp3];
-    const fake: Arithmetic = {
-      ...bigint,
-      generatePrime: async (bits: number, kind: PrimeKind) => {
-        expect([bits, kind]).toEqual([1024, 'safe']);
-        const next = queue.shift();
-        if (next === undefined) throw new Error('queue exhausted');
-        return next;
-      },
-    };
+    const fake = queuedPrimes(bigint, 1024, 'safe', [sp1, sp1, sp2, sp3]);
     const generated = await generateRingPedersen(fake);
     expect(generated.params.N).toBe(sp2 * sp3);
     assertRingPedersenParams(generated.params);

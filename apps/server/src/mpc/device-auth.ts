@@ -7,26 +7,18 @@
  * JWK (RFC 7518 §6.2.1), which also checks the point is on the curve. Nonces live in the database
  * until well after the timestamp window closes, so a replay is refused by every server node.
  */
-import { createHash, createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
 import { BaseError } from '@custos/core';
 import type { Database } from '@custos/db';
+import { DEVICE_HEADERS, enrolmentMessage, requestMessage } from '@custos/mpc';
 import type { FastifyRequest } from 'fastify';
 import type { DeviceAuthenticator, DevicePrincipal } from '../access/principals.js';
-
-export const DEVICE_HEADERS = {
-  device: 'x-custos-device',
-  timestamp: 'x-custos-timestamp',
-  nonce: 'x-custos-nonce',
-  signature: 'x-custos-signature',
-} as const;
 
 /** ± this much between the request's timestamp and server time. */
 export const TIMESTAMP_WINDOW_MS = 30_000;
 /** A nonce is remembered this long: the window on both sides plus clock skew between nodes. */
 const NONCE_RETENTION_MS = 5 * 60_000;
 export const CHALLENGE_TTL_MS = 5 * 60_000;
-const ENROL_DOMAIN = 'custos-device-enrol-v1';
-const REQUEST_DOMAIN = 'custos-device-v1';
 
 const DEVICE_ID_RE = /^[0-9a-f]{32}$/;
 const TIMESTAMP_RE = /^[0-9]{1,16}$/;
@@ -67,29 +59,8 @@ export function verifyP256(key: KeyObject, message: string, signatureHex: string
   return verify('sha256', Buffer.from(message, 'utf8'), { key, dsaEncoding: 'ieee-p1363' }, signature);
 }
 
-export function enrolmentMessage(challenge: string, publicKey: string): string {
-  return `${ENROL_DOMAIN}\n${challenge}\n${publicKey}`;
-}
-
-export function requestMessage(parts: {
-  method: string;
-  path: string;
-  body: Uint8Array;
-  deviceId: string;
-  timestamp: string;
-  nonce: string;
-}): string {
-  const bodyHash = createHash('sha256').update(parts.body).digest('hex');
-  return [
-    REQUEST_DOMAIN,
-    parts.method.toUpperCase(),
-    parts.path,
-    bodyHash,
-    parts.deviceId,
-    parts.timestamp,
-    parts.nonce,
-  ].join('\n');
-}
+// The signed messages are the device package's: one definition of the wire format.
+export { DEVICE_HEADERS, enrolmentMessage, requestMessage };
 
 // ---------------------------------------------------------------------------------------------
 // Enrolment

@@ -43,6 +43,14 @@ async function sign(key: DeviceKey, message: string): Promise<string> {
   return bytesToHex(new Uint8Array(signature)).slice(2);
 }
 
+/** The headers a device-signed request carries. */
+export const DEVICE_HEADERS = {
+  device: 'x-custos-device',
+  timestamp: 'x-custos-timestamp',
+  nonce: 'x-custos-nonce',
+  signature: 'x-custos-signature',
+} as const;
+
 export function enrolmentMessage(challenge: string, publicKeyHex: string): string {
   return `custos-device-enrol-v1\n${challenge}\n${publicKeyHex}`;
 }
@@ -93,10 +101,10 @@ export async function signRequest(
   const nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16))).slice(2);
   const signature = await sign(key, requestMessage({ method, path, body, deviceId, timestamp, nonce }));
   return {
-    'x-custos-device': deviceId,
-    'x-custos-timestamp': timestamp,
-    'x-custos-nonce': nonce,
-    'x-custos-signature': signature,
+    [DEVICE_HEADERS.device]: deviceId,
+    [DEVICE_HEADERS.timestamp]: timestamp,
+    [DEVICE_HEADERS.nonce]: nonce,
+    [DEVICE_HEADERS.signature]: signature,
   };
 }
 

@@ -5,7 +5,7 @@
  * in milliseconds. Never used outside tests: the pairing records it builds skip every check that
  * protocol/pairing.ts makes.
  */
-import type { Arithmetic } from '../arith/backend.js';
+import type { Arithmetic, PrimeKind } from '../arith/backend.js';
 import { createBigIntArithmetic } from '../arith/bigint.js';
 import { intToHex } from '../arith/modular.js';
 import { modQ, mulG, pointToHex, randomScalar, scalarToHex } from '../curve.js';
@@ -143,4 +143,23 @@ export function findSecretLeaks(errors: readonly unknown[], secrets: Iterable<bi
     }
   }
   return leaks;
+}
+
+/**
+ * `base` with a prime generator that hands out `queue` in order, for requests of exactly `bits`
+ * and `kind`; any other request, or one past the end of the queue, throws.
+ */
+export function queuedPrimes(base: Arithmetic, bits: number, kind: PrimeKind, queue: readonly bigint[]): Arithmetic {
+  const left = [...queue];
+  return {
+    ...base,
+    async generatePrime(askedBits, askedKind) {
+      if (askedBits !== bits || askedKind !== kind) {
+        throw new Error(`expected a ${bits}-bit ${kind} prime request, got ${askedBits}-bit ${askedKind}`);
+      }
+      const next = left.shift();
+      if (next === undefined) throw new Error('queue exhausted');
+      return next;
+    },
+  };
 }
