@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MpcError } from '../errors.js';
 import { createNodeArithmetic } from '../node/arith.js';
+import { naivePow } from '../testing/fixtures.js';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from '../testing/primes.js';
 import type { Arithmetic } from './backend.js';
 import { createBigIntArithmetic } from './bigint.js';
@@ -19,16 +20,6 @@ const FIXTURE_PRIMES = [...TEST_BLUM_PRIMES, ...TEST_SAFE_PRIMES];
 const [p1, p2] = TEST_BLUM_PRIMES as [bigint, bigint];
 const N = p1 * p2;
 const M2203 = (1n << 2203n) - 1n;
-
-function naivePow(base: bigint, exp: bigint, m: bigint): bigint {
-  let r = 1n % m;
-  let b = mod(base, m);
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) r = (r * b) % m;
-    b = (b * b) % m;
-  }
-  return r;
-}
 
 interface Kat {
   readonly name: string;

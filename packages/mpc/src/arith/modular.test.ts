@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MpcError } from '../errors.js';
+import { naivePow } from '../testing/fixtures.js';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from '../testing/primes.js';
 import { createBigIntArithmetic } from './bigint.js';
 import {
@@ -27,17 +28,6 @@ import {
 const arith = createBigIntArithmetic();
 const [p1, p2] = TEST_BLUM_PRIMES as [bigint, bigint];
 const [s1] = TEST_SAFE_PRIMES as [bigint];
-
-/** Square-and-multiply with no windows: the naive reference. */
-function naivePow(base: bigint, exp: bigint, m: bigint): bigint {
-  let r = 1n % m;
-  let b = mod(base, m);
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) r = (r * b) % m;
-    b = (b * b) % m;
-  }
-  return r;
-}
 
 function caught(fn: () => unknown): MpcError {
   try {

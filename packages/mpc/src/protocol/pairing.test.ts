@@ -5,6 +5,7 @@ import { mulG, pointToHex, q } from '../curve.js';
 import { MpcError } from '../errors.js';
 import { encrypt, paillierSecretKeyFromPrimes } from '../paillier.js';
 import { paramsToJson } from '../ring-pedersen.js';
+import { caughtMpcError } from '../testing/errors.js';
 import { findSecretLeaks, testKeyShares, testPaillierKey, testRingPedersen } from '../testing/fixtures.js';
 import { TEST_SAFE_PRIMES } from '../testing/primes.js';
 import type { ProofContext } from '../zk/context.js';
@@ -76,16 +77,10 @@ beforeAll(async () => {
 });
 
 function refused(fn: () => unknown, code: string, check?: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
+  const caught = caughtMpcError(fn);
   errors.push(caught);
-  expect(caught).toBeInstanceOf(MpcError);
-  expect((caught as MpcError).code).toBe(code);
-  if (check !== undefined) expect((caught as MpcError).check).toBe(check);
+  expect(caught.code).toBe(code);
+  if (check !== undefined) expect(caught.check).toBe(check);
 }
 
 async function refusedAsync(fn: () => Promise<unknown>, code: string, check?: string): Promise<void> {

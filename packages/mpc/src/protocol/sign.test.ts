@@ -8,9 +8,10 @@ import type { Arithmetic } from '../arith/backend.js';
 import { createBigIntArithmetic } from '../arith/bigint.js';
 import { intToHex, mod, modInverse } from '../arith/modular.js';
 import { G, modQ, mulG, type Point, pointToHex, q } from '../curve.js';
-import { MpcError } from '../errors.js';
+import type { MpcError } from '../errors.js';
 import { createNodeArithmetic } from '../node/arith.js';
 import { reconstructSecret } from '../shamir.js';
+import { caughtMpcError } from '../testing/errors.js';
 import { findSecretLeaks, type TestKey, type TestPairing, testKeyShares, testPairing } from '../testing/fixtures.js';
 import { decodeSignProof, encodeSignProof, type SignProof } from '../zk/pi-sign.js';
 import { type KeyShare, runDkgInMemory } from './dkg.js';
@@ -106,15 +107,8 @@ function hexBytes(h: string): Uint8Array {
 }
 
 function refused(fn: () => unknown, code: string, check?: string): MpcError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  errors.push(caught);
-  expect(caught).toBeInstanceOf(MpcError);
-  const e = caught as MpcError;
+  const e = caughtMpcError(fn);
+  errors.push(e);
   expect(e.code).toBe(code);
   if (check !== undefined) expect(e.check).toBe(check);
   expect(e.details.disableKey).toBeUndefined();

@@ -7,7 +7,7 @@
  */
 import type { Arithmetic, PrimeKind } from '../arith/backend.js';
 import { createBigIntArithmetic } from '../arith/bigint.js';
-import { intToHex } from '../arith/modular.js';
+import { intToHex, mod } from '../arith/modular.js';
 import { modQ, mulG, pointToHex, randomScalar, scalarToHex } from '../curve.js';
 import { encrypt, type PaillierSecretKey, paillierSecretKeyFromPrimes, secretKeyToJson } from '../paillier.js';
 import type { KeyShare } from '../protocol/dkg.js';
@@ -162,4 +162,15 @@ export function queuedPrimes(base: Arithmetic, bits: number, kind: PrimeKind, qu
       return next;
     },
   };
+}
+
+/** Square-and-multiply with no windows: the naive reference for modular exponentiation. */
+export function naivePow(base: bigint, exp: bigint, m: bigint): bigint {
+  let r = 1n % m;
+  let b = mod(base, m);
+  for (let e = exp; e > 0n; e >>= 1n) {
+    if (e & 1n) r = (r * b) % m;
+    b = (b * b) % m;
+  }
+  return r;
 }
