@@ -4,6 +4,7 @@
  * commit, and per case the median, p90 and p99 milliseconds per run, throughput, and the ratio to the suite's baseline measured in the same
  * run. `--smoke` runs each suite once at its tiny size and writes nothing to bench/results (CI
  * uses it to prove the benchmarks still work). `--smoke-if-ci` does that only when CI=true.
+ * `--size N` sets the scale of suites that have one (`npm run bench labels -- --size 300000000`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,18 @@ const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 if (args.includes('--smoke-if-ci') && process.env.CI !== 'true') process.exit(0);
 const smoke = args.includes('--smoke') || args.includes('--smoke-if-ci');
+// `--size N` (or `--size=N`) sets the scale of suites that have one (e.g. the number of addresses
+// the label index holds); they read it from CUSTOS_BENCH_SIZE.
+const sizeAt = args.findIndex((a) => a === '--size' || a.startsWith('--size='));
+if (sizeAt >= 0) {
+  const value = args[sizeAt]?.includes('=') ? args[sizeAt]?.split('=')[1] : args[sizeAt + 1];
+  if (!value || !/^[0-9_]+$/.test(value)) {
+    process.stderr.write('--size expects a positive integer\n');
+    process.exit(2);
+  }
+  process.env.CUSTOS_BENCH_SIZE = value.replaceAll('_', '');
+  args.splice(sizeAt, args[sizeAt]?.includes('=') ? 1 : 2);
+}
 const only = args.filter((a) => !a.startsWith('--'));
 
 function findBenchFiles(dir: string): string[] {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerAccounts } from './commands/accounts.js';
 import { registerDb } from './commands/db.js';
+import { registerLabels } from './commands/labels.js';
 import { registerServe } from './commands/serve.js';
 import { registerWallet } from './commands/wallet.js';
 import { EXIT, printJson, reportError } from './output.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerAccounts(program);
   registerDb(program);
   registerWallet(program);
+  registerLabels(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -16,6 +16,7 @@ import { errorHandler, notFoundHandler } from './http/errors.js';
 import { parseInput, type Route, type RouteModule } from './http/route.js';
 import { devRoutes } from './http/routes/dev/index.js';
 import { identityRoutes } from './http/routes/identity/index.js';
+import { labelsRoutes } from './http/routes/labels/index.js';
 import { mpcRoutes } from './http/routes/mpc/index.js';
 import { systemRoutes } from './http/routes/system/index.js';
 import { createDeviceAuthenticator } from './mpc/device-auth.js';
@@ -48,6 +49,7 @@ export interface App {
 export function defaultRouteModules(services: Services): RouteModule[] {
   const modules = [systemRoutes, identityRoutes];
   if (services.mpc !== undefined) modules.push(mpcRoutes(services.config));
+  if (services.labels !== undefined) modules.push(labelsRoutes);
   if (services.config.dev) modules.push(devRoutes);
   return modules;
 }
@@ -123,6 +125,7 @@ function registerRoute(app: FastifyInstance, services: Services, route: Route, m
   app.route({
     method: route.method,
     url: route.url,
+    ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
     config: {
       access: route.access,
       module,

@@ -12,6 +12,7 @@ import {
   coreMigrations,
   type Database,
   isPostgresUrl,
+  labelsMigrations,
   mpcMigrations,
   openDatabase,
   putChainRecord,
@@ -24,6 +25,7 @@ import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { upsertAccount } from './identity/accounts.js';
+import { createLabelsRuntime } from './labels/runtime.js';
 import { createMetrics } from './metrics.js';
 import { createMpcServices } from './mpc/context.js';
 import { resolveMasterKey } from './mpc/master-key.js';
@@ -113,7 +115,11 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   if (!isPostgresUrl(target) || config.dev) makeDataDir(config.dataDir);
   const db = await openDatabase(target, { logger });
   closers.push(() => db.close());
-  const migrated = await db.migrate([...(await coreMigrations()), ...(await mpcMigrations())]);
+  const migrated = await db.migrate([
+    ...(await coreMigrations()),
+    ...(await mpcMigrations()),
+    ...(await labelsMigrations()),
+  ]);
   if (migrated.applied.length > 0) logger.debug({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
 
   // In dev without a configured token, one is generated; its file is written once the server
@@ -128,7 +134,9 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   if (config.redisUrl !== undefined) redis = await connectRedis(config.redisUrl, closers, logger);
 
   const mpc = await settleMasterKey(config, db, logger);
-  const services: Services = { db, config, logger, metrics: createMetrics(), mpc: mpc.services };
+  const labels = await createLabelsRuntime({ db, dir: join(config.dataDir, 'labels'), logger });
+  closers.push(() => labels.close());
+  const services: Services = { db, config, logger, metrics: createMetrics(), mpc: mpc.services, labels };
   let dev: ServerInfo['dev'];
   if (config.dev) {
     const started = await startDev(config, db, logger, closers);

@@ -7,6 +7,7 @@
 import type { Logger } from '@custos/core';
 import type { Database } from '@custos/db';
 import type { ServerConfig } from './config.js';
+import type { LabelsRuntime } from './labels/runtime.js';
 import type { Metrics } from './metrics.js';
 import type { MpcServices } from './mpc/context.js';
 
@@ -25,5 +26,7 @@ export interface Services {
   metrics: Metrics;
   /** The MPC wallet capability; its routes and the device verifier exist only when this is set. */
   mpc?: MpcServices;
+  /** Address and domain labels (store, compiled index, overrides); its routes exist when set. */
+  labels?: LabelsRuntime;
   devFixtures?: DevFixtures;
 }

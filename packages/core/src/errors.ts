@@ -76,6 +76,12 @@ export const ErrorCodes = {
   CHAIN_INVALID_TRANSACTION: { status: 400, kind: 'usage' },
   CHAIN_INVALID_TYPED_DATA: { status: 400, kind: 'usage' },
   CHAIN_SIGNATURE_MISMATCH: { status: 400, kind: 'negative' },
+  // address labels
+  LABELS_INVALID_ADDRESS: { status: 400, kind: 'usage' },
+  LABELS_INVALID_DOMAIN: { status: 400, kind: 'usage' },
+  LABELS_UNKNOWN_SOURCE: { status: 400, kind: 'usage' },
+  LABELS_IMPORT_FAILED: { status: 400, kind: 'usage' },
+  LABELS_INDEX_CORRUPT: { status: 500, kind: 'usage' },
   // last resort: a bug, never shown with internals
   INTERNAL: { status: 500, kind: 'internal' },
 } as const satisfies Record<string, { status: number; kind: 'usage' | 'negative' | 'internal' }>;

@@ -6,7 +6,14 @@ export {
   registerChain,
 } from './chains.js';
 export { type DirectoryLock, lockDirectory } from './lock.js';
-export { applyMigrations, coreMigrations, loadMigrations, mpcMigrations, validateMigrations } from './migrate.js';
+export {
+  applyMigrations,
+  coreMigrations,
+  labelsMigrations,
+  loadMigrations,
+  mpcMigrations,
+  validateMigrations,
+} from './migrate.js';
 export { DEFAULT_DATA_DIR, isPostgresUrl, type OpenDatabaseOptions, openDatabase } from './open.js';
 export { type OpenPGliteOptions, openPGlite } from './pglite.js';
 export { type OpenPostgresOptions, openPostgres, redactUrl } from './postgres.js';

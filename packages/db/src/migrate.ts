@@ -138,3 +138,8 @@ export function coreMigrations(): Promise<Migration[]> {
 export function mpcMigrations(): Promise<Migration[]> {
   return migrationSet('mpc');
 }
+
+/** Address and domain labels: sources, labels, overrides (the label store). */
+export function labelsMigrations(): Promise<Migration[]> {
+  return migrationSet('labels');
+}

@@ -3,7 +3,7 @@
  * a deployment migrates once before it starts (or scales out) its stateless server nodes.
  */
 import { join } from 'node:path';
-import { coreMigrations, mpcMigrations, openDatabase } from '@custos/db';
+import { coreMigrations, labelsMigrations, mpcMigrations, openDatabase } from '@custos/db';
 import type { Command } from 'commander';
 import { printJson } from '../output.js';
 
@@ -18,7 +18,11 @@ export function registerDb(program: Command): void {
       const target = flags.db ?? process.env.DATABASE_URL ?? join(dataDir, 'db');
       const database = await openDatabase(target);
       try {
-        const result = await database.migrate([...(await coreMigrations()), ...(await mpcMigrations())]);
+        const result = await database.migrate([
+          ...(await coreMigrations()),
+          ...(await mpcMigrations()),
+          ...(await labelsMigrations()),
+        ]);
         if (command.optsWithGlobals<{ json?: boolean }>().json) printJson({ db: database.location, ...result });
         else
           process.stdout.write(

@@ -31,6 +31,8 @@ export interface RouteDefinition<
   url: string;
   summary: string;
   access: Access;
+  /** Largest accepted body in bytes when it differs from the server's 1 MiB. */
+  bodyLimit?: number;
   body?: B;
   query?: Q;
   params?: P;
@@ -43,6 +45,7 @@ export interface Route {
   url: string;
   summary: string;
   access: Access;
+  bodyLimit?: number;
   body?: Schema;
   query?: Schema;
   params?: Schema;

@@ -3,12 +3,15 @@
  * accounts and the MPC wallet (a fixed test master key, the real device verifier), driven through
  * Fastify's `inject` (no socket) unless a test listens on port 0.
  */
-import { coreMigrations, type Database, mpcMigrations, openPGlite } from '@custos/db';
+
+import { silentLogger } from '@custos/core';
+import { coreMigrations, type Database, labelsMigrations, mpcMigrations, openPGlite } from '@custos/db';
 import { pino } from 'pino';
 import type { DeviceAuthenticator } from '../access/principals.js';
 import { type App, type BuildAppOptions, buildApp } from '../app.js';
 import { resolveServerConfig, type ServerConfig } from '../config.js';
 import { upsertAccount } from '../identity/accounts.js';
+import { createLabelsRuntime } from '../labels/runtime.js';
 import { createMetrics } from '../metrics.js';
 import { createMpcServices, type MpcServicesOptions } from '../mpc/context.js';
 import { checkMasterKey } from '../mpc/secrets.js';
@@ -48,6 +51,11 @@ export interface HarnessOptions {
   mpc?: Partial<MpcServicesOptions> | false;
   /** Receives every log line (level trace) instead of silence — for tests that read the logs. */
   logTo?: { write(line: string): void };
+  /**
+   * The label layer: its compiled indexes go to `dir`. `seed` imports the shipped sources into
+   * the store first (slower; off by default, when look-ups answer from the shipped index).
+   */
+  labels?: { dir: string; seed?: boolean; pollMs?: number };
 }
 
 export async function createHarness(
@@ -56,18 +64,29 @@ export async function createHarness(
   options: HarnessOptions = {},
 ): Promise<Harness> {
   const db = options.db ?? (await openPGlite());
-  await db.migrate([...(await coreMigrations()), ...(await mpcMigrations())]);
+  await db.migrate([...(await coreMigrations()), ...(await mpcMigrations()), ...(await labelsMigrations())]);
   const alice = await upsertAccount(db, 'alice', PASSWORDS.alice);
   const bob = await upsertAccount(db, 'bob', PASSWORDS.bob);
   const mpc =
     options.mpc === false ? undefined : createMpcServices({ masterKey: TEST_MASTER_KEY, ...(options.mpc ?? {}) });
   if (mpc !== undefined) await checkMasterKey(db, mpc.secrets, 'the test harness');
+  const labels = options.labels
+    ? await createLabelsRuntime({
+        db,
+        dir: options.labels.dir,
+        logger: silentLogger,
+        seed: options.labels.seed ?? false,
+        pollMs: options.labels.pollMs ?? 0,
+      })
+    : undefined;
+  if (labels) await labels.ready;
   const services: Services = {
     db,
     config: resolveServerConfig({ ...config }),
     logger: options.logTo ? pino({ level: 'trace' }, options.logTo) : pino({ level: 'silent' }),
     metrics: createMetrics(),
     ...(mpc === undefined ? {} : { mpc }),
+    ...(labels === undefined ? {} : { labels }),
   };
   const built = await buildApp({
     services,
@@ -83,6 +102,7 @@ export async function createHarness(
     accounts: { alice: alice.id, bob: bob.id },
     async close() {
       await built.app.close();
+      await labels?.close();
       if (options.db === undefined) await db.close();
     },
   };
