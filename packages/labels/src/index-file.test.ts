@@ -148,9 +148,11 @@ describe('index builder input and file integrity', () => {
       expect(code(() => LabelIndex.open(p))).toBe('LABELS_INDEX_CORRUPT');
     });
     it('wrong magic', () => {
-      expect(code(() => LabelIndex.open(damaged('magic.clx', (x) => (x.write('NOTINDEX', 0, 'latin1'), x))))).toBe(
-        'LABELS_INDEX_CORRUPT',
-      );
+      const p = damaged('magic.clx', (x) => {
+        x.write('NOTINDEX', 0, 'latin1');
+        return x;
+      });
+      expect(code(() => LabelIndex.open(p))).toBe('LABELS_INDEX_CORRUPT');
     });
     it('missing file', () => {
       expect(code(() => LabelIndex.open(join(dir, 'absent.clx')))).toBe('LABELS_INDEX_CORRUPT');

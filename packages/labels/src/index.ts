@@ -1,4 +1,11 @@
-export { buildDefaultIndex, DEFAULT_INDEX_BUILT_AT, DEFAULT_SOURCES, defaultSourcePath, seedDefaultLabels, storeIsEmpty } from './defaults.js';
+export {
+  buildDefaultIndex,
+  DEFAULT_INDEX_BUILT_AT,
+  DEFAULT_SOURCES,
+  defaultSourcePath,
+  seedDefaultLabels,
+  storeIsEmpty,
+} from './defaults.js';
 export { DomainIndex, type DomainLookupResult, fuzzyForm, normalizeDomain } from './domains.js';
 export { getLabelSource, LABEL_SOURCES } from './importers/registry.js';
 export type { ImportBatch, ImportOptions, LabelSource, RowError, RowSkip } from './importers/types.js';

@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { type Database, labelsMigrations, openPGlite, openPostgres } from '@custos/db';
 import { createTestDatabase } from '@custos/db/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildDefaultIndex, DEFAULT_INDEX_BUILT_AT, DEFAULT_SOURCES, defaultSourcePath, seedDefaultLabels } from './defaults.js';
+import {
+  buildDefaultIndex,
+  DEFAULT_INDEX_BUILT_AT,
+  DEFAULT_SOURCES,
+  defaultSourcePath,
+  seedDefaultLabels,
+} from './defaults.js';
 import { getLabelSource } from './importers/registry.js';
 import { LabelIndex } from './index-file.js';
 import { EVM_FAMILY } from './model.js';
@@ -124,7 +130,9 @@ describe('label store on PGlite: shipped sources plus both Etherscan fixture set
 
   it('precedence: a noisy drainer list that scraped USDT off a phishing page cannot block USDT', async () => {
     const importer = getLabelSource('scamsniffer-addresses');
-    const synthetic = fileURLToPath(new URL('./testing/importers/inputs/scamsniffer/blacklist/address.json', import.meta.url));
+    const synthetic = fileURLToPath(
+      new URL('./testing/importers/inputs/scamsniffer/blacklist/address.json', import.meta.url),
+    );
     await importBatch(db, importer, await importer.read(synthetic));
     await compileIndex(db, join(dir, 'with-scamsniffer.clx'));
     const s = new LabelService(LabelIndex.open(join(dir, 'with-scamsniffer.clx')));

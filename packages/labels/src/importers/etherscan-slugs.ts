@@ -61,7 +61,7 @@ const GRAY: Readonly<Record<string, string>> = {
 };
 
 /** Centralised exchanges by their Etherscan slug (those the scrapes carry, and a few more). */
-export const CEX_SLUGS: ReadonlySet<string> = new Set([
+const CEX_SLUGS: ReadonlySet<string> = new Set([
   'abcc',
   'allbit',
   'ascendex',

@@ -7,7 +7,8 @@
  * - `etherscan-brianleect`: `<explorer>/combinedAllLabels.json`, an object from address to
  *   `{name, labels[]}`, one per explorer (the chain follows from the explorer directory).
  * - `etherscan-dawsbot`: Ethereum only; `etherscan-by-label/<slug>.json` and
- *   `mainnet/<slug>.json`, arrays of `{address, nameTag}` where the file name is the slug.
+ *   `mainnet/<slug>.json` (or one such directory, or one file), arrays of `{address, nameTag}`
+ *   where the file name is the slug.
  */
 import { basename, dirname, join } from 'node:path';
 import { slugMeaning, strongestMeaning } from './etherscan-slugs.js';
@@ -20,6 +21,7 @@ import {
   firstExisting,
   importFailed,
   isDirectory,
+  isObject,
   listDirectory,
   readText,
   relativeName,
@@ -41,10 +43,6 @@ const EXPLORERS: Readonly<Record<string, number>> = {
 };
 
 const COMBINED = 'combinedAllLabels.json';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((s) => typeof s === 'string');
@@ -116,19 +114,23 @@ export const etherscanBrianleect: LabelSource = {
 /** dawsbot's per-label directories, in the order they are read. */
 const DAWSBOT_DIRS = ['etherscan-by-label', 'mainnet'] as const;
 
-/** The `<slug>.json` files under `path`: the file itself, or those in the per-label directories. */
+/**
+ * The `<slug>.json` files under `path`: the file itself; those in the per-label directories of a
+ * checkout; or, for a directory without them, the files directly in it.
+ */
 async function slugFiles(path: string): Promise<{ path: string; file: string }[]> {
   if (!(await isDirectory(path))) return [{ path, file: basename(path) }];
+  const present: string[] = [];
+  for (const dir of DAWSBOT_DIRS) if (await exists(join(path, dir))) present.push(join(path, dir));
   const files: { path: string; file: string }[] = [];
-  for (const dir of DAWSBOT_DIRS) {
-    const dirPath = join(path, dir);
-    if (!(await exists(dirPath))) continue;
-    for (const entry of await listDirectory(dirPath)) {
-      if (entry.isFile() && entry.name.endsWith('.json'))
-        files.push({ path: join(dirPath, entry.name), file: `${dir}/${entry.name}` });
+  for (const dir of present.length > 0 ? present : [path]) {
+    for (const entry of await listDirectory(dir)) {
+      if (!entry.isFile() || !entry.name.endsWith('.json')) continue;
+      const filePath = join(dir, entry.name);
+      files.push({ path: filePath, file: relativeName(path, filePath) });
     }
   }
-  if (files.length === 0) throw importFailed(path, 'no etherscan-by-label/*.json or mainnet/*.json files here');
+  if (files.length === 0) throw importFailed(path, 'no <label>.json files (etherscan-by-label/, mainnet/) here');
   return files;
 }
 

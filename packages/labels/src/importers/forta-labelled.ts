@@ -27,12 +27,11 @@ const CONFIDENCE = 80;
 const CATEGORIES: Readonly<Record<string, string>> = { 'phish-hack': 'phishing', exploit: 'exploit', heist: 'heist' };
 
 function categoryOf(list: string): string | undefined {
-  return CATEGORIES[
-    list
-      .toLowerCase()
-      .replace(/^etherscan-/, '')
-      .replace(/-list$/, '')
-  ];
+  const slug = list
+    .toLowerCase()
+    .replace(/^etherscan-/, '')
+    .replace(/-list$/, '');
+  return CATEGORIES[slug];
 }
 
 interface RowContext {
@@ -56,10 +55,11 @@ function readMaliciousLabel(row: CsvRow, { file, batch }: RowContext): void {
 function readPhishingScam(row: CsvRow, { file, chainId, batch }: RowContext): void {
   const at: Where = { file, line: row.line };
   const address = addressCell(row.get('address'), 'address', at, batch);
-  const isContract = row.get('is_contract').toLowerCase();
-  if (isContract !== 'true' && isContract !== 'false') batch.error(at, `is_contract: expected True or False`);
-  if (!address || (isContract !== 'true' && isContract !== 'false')) return;
-  const scope = isContract === 'true' ? chainId : EVM_FAMILY;
+  const flag = row.get('is_contract').toLowerCase();
+  const isContract = flag === 'true' ? true : flag === 'false' ? false : null;
+  if (isContract === null) batch.error(at, 'is_contract: expected True or False');
+  if (!address || isContract === null) return;
+  const scope = isContract ? chainId : EVM_FAMILY;
   const name = row.get('etherscan_tag');
   batch.label({ scope, address, tier: 'block', category: 'phishing', name, firstSeen: 0, confidence: CONFIDENCE }, at);
 }

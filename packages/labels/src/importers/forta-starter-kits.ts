@@ -106,6 +106,7 @@ function addressTokens(cell: string): { addresses: Address[]; other: string[] } 
 const ACCOUNT_COLUMNS = ['Deplorer Adress', 'Attacker'] as const;
 const CONTRACT_COLUMN = 'Attacker Smart Contracts';
 
+/** One attack row: its accounts blocked on every EVM chain, its contracts on the chains named. */
 function readAttack(row: CsvRow, file: string, batch: BatchBuilder): void {
   const at: Where = { file, line: row.line };
   const { chains, nonEvm } = networks(row.get('Network'));

@@ -2,15 +2,15 @@
  * Generic formats for an operator's own lists: a CSV file with a header, or a JSON array of
  * objects, with the same fields either way.
  *
- * | field                 | required | value                                             | default           |
- * |-----------------------|----------|---------------------------------------------------|-------------------|
- * | `address`             | yes      | 0x + 40 hex digits, any case                      |                   |
- * | `tier`                | no       | `allow`, `gray` or `block`                        | `gray`            |
- * | `category`            | no       | a lowercase slug (`phishing`, `exchange` …)       | `other`           |
- * | `name`                | no       | free text                                         | ''                |
- * | `scope` / `chain_id`  | no       | `evm` (every EVM chain) or a chain id             | options.defaultScope, else 1 |
- * | `confidence`          | no       | an integer 0–100                                  | 50                |
- * | `first_seen`          | no       | unix seconds, `YYYY-MM-DD`, or an ISO date-time with a zone | 0       |
+ * | field                | value                                                  | default          |
+ * |----------------------|--------------------------------------------------------|------------------|
+ * | `address` (required) | 0x + 40 hex digits, any case                           |                  |
+ * | `tier`               | `allow`, `gray` or `block`                             | `gray`           |
+ * | `category`           | a lowercase slug (`phishing`, `exchange` …)            | `other`          |
+ * | `name`               | free text                                              | ''               |
+ * | `scope` / `chain_id` | `evm` (every EVM chain) or a chain id                  | defaultScope, 1  |
+ * | `confidence`         | an integer 0–100                                       | 50               |
+ * | `first_seen`         | unix seconds, `YYYY-MM-DD`, or ISO date-time with zone | 0                |
  *
  * Every invalid field is a row error with its line and the row is left out. The source id is
  * `options.sourceId` (default `generic`); the trust the store gives it comes from
@@ -22,9 +22,11 @@ import { isTier, parseScope, type Tier } from '../model.js';
 import { hasColumns, readCsv } from './csv.js';
 import { readJsonItems } from './json-scan.js';
 import type { ImportBatch, ImportOptions, LabelSource } from './types.js';
-import { addressCell, BatchBuilder, type LabelInput, parseTimestamp, readText, type Where } from './util.js';
+import { addressCell, BatchBuilder, isObject, type LabelInput, parseTimestamp, readText, type Where } from './util.js';
 
 const DEFAULT_SOURCE = 'generic';
+/** The fields the formats read; other columns or keys are ignored. */
+const FIELDS = ['address', 'tier', 'category', 'name', 'scope', 'chain_id', 'confidence', 'first_seen'] as const;
 const DEFAULT_CONFIDENCE = 50;
 const CATEGORY_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -123,17 +125,16 @@ async function readGenericJson(path: string, options: ImportOptions = {}): Promi
   batch.addRows(file, read);
   for (const { line, value } of items) {
     const at: Where = { file, line };
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    if (!isObject(value)) {
       batch.error(at, 'expected an object');
       continue;
     }
-    const record = value as Record<string, unknown>;
-    const bad = Object.keys(record).filter((k) => fieldText(record[k]) === null);
+    const bad = FIELDS.filter((k) => fieldText(value[k]) === null);
     if (bad.length > 0) {
       batch.error(at, `${bad.join(', ')}: expected a string or a number`);
       continue;
     }
-    addRow((field) => fieldText(record[field]) ?? '', at, options.defaultScope ?? 1, batch);
+    addRow((field) => fieldText(value[field]) ?? '', at, options.defaultScope ?? 1, batch);
   }
   return batch.build();
 }

@@ -93,15 +93,14 @@ class Cursor {
   }
 }
 
-/** Splits the top-level container of `text` into raw elements; structural faults go to `fault`. */
+/**
+ * Splits the container `text` opens with (after white space: the caller checked it is `[` or
+ * `{`) into raw elements; structural faults go to `fault`.
+ */
 function scan(text: string, baseLine: number, fault: (line: number, message: string) => void): RawItem[] {
   const cur = new Cursor(text, baseLine);
   cur.skipSpace();
   const open = cur.char;
-  if (open !== '[' && open !== '{') {
-    fault(cur.line, 'not a JSON array or object');
-    return [];
-  }
   const close = open === '[' ? ']' : '}';
   const items: RawItem[] = [];
   cur.pos++;

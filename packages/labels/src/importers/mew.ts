@@ -23,6 +23,7 @@ import {
   firstExisting,
   importFailed,
   isDirectory,
+  isObject,
   parseDay,
   readText,
   relativeName,
@@ -56,10 +57,6 @@ async function locate(path: string, name: string, group: string): Promise<Locate
 function text(value: unknown): string {
   if (value === undefined || value === null) return '';
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** "Fake copy of ROCK2 token": the entry is a token contract, not a scammer's account. */
@@ -139,7 +136,7 @@ function pagePart(id: string): string {
 async function urlFiles(path: string): Promise<(Located & { list: DomainList })[]> {
   if (!(await isDirectory(path))) {
     const file = basename(path);
-    const list = file.includes('lightlist') ? 'allow' : file.includes('darklist') ? 'block' : null;
+    const list = file.includes('urls-lightlist') ? 'allow' : file.includes('urls-darklist') ? 'block' : null;
     if (!list) throw importFailed(path, 'expected urls-darklist.json or urls-lightlist.json');
     return [{ path, file, list }];
   }

@@ -99,6 +99,7 @@ function checkJsonCopy(
 async function readB10C(path: string): Promise<ImportBatch> {
   const dir = (await isDirectory(path)) ? path : null;
   const names = dir ? (await listDirectory(dir)).map((e) => e.name) : [basename(path)];
+  const pathOf = (name: string): string => (dir ? join(dir, name) : path);
   const files = names.flatMap((name) => {
     const m = FILE_RE.exec(name);
     return m?.[1] && m[2] ? [{ name, asset: m[1], kind: m[2] }] : [];
@@ -109,13 +110,11 @@ async function readB10C(path: string): Promise<ImportBatch> {
   const listings = new Map<Address, Listing>();
   const byAsset = new Map<string, Map<Address, number>>();
   for (const { name, asset } of txtFiles) {
-    const text = await readText(dir ? join(dir, name) : path);
-    byAsset.set(asset, readAssetFile(text, name, asset, listings, batch));
+    byAsset.set(asset, readAssetFile(await readText(pathOf(name)), name, asset, listings, batch));
   }
   for (const { name, asset } of files.filter((f) => f.kind === 'json')) {
     const txt = byAsset.get(asset);
-    if (dir && txt)
-      checkJsonCopy(await readText(join(dir, name)), name, txt, `sanctioned_addresses_${asset}.txt`, batch);
+    if (txt) checkJsonCopy(await readText(pathOf(name)), name, txt, `sanctioned_addresses_${asset}.txt`, batch);
   }
   for (const [address, { at, assets }] of listings) {
     const name = `OFAC SDN (${assets.join(', ')})`;

@@ -85,6 +85,11 @@ export function relativeName(root: string, path: string): string {
   return relative(root, path).split(sep).join('/');
 }
 
+/** A JSON object (not an array, not null), whose fields can then be read. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** A label as an importer produces it; the builder adds the source and the `active` status. */
 export type LabelInput = Omit<Label, 'source' | 'status'>;
 
@@ -117,7 +122,18 @@ export class BatchBuilder {
       this.skip(at, 'duplicate');
       return false;
     }
-    this.#labels.set(key, { ...input, source: this.source, status: 'active' });
+    const { scope, address, tier, category, name, firstSeen, confidence } = input;
+    this.#labels.set(key, {
+      scope,
+      address,
+      tier,
+      category,
+      name,
+      source: this.source,
+      firstSeen,
+      confidence,
+      status: 'active',
+    });
     return true;
   }
 

@@ -37,7 +37,8 @@ export function expectWellFormed(batch: ImportBatch): void {
 /** Reads twice and checks both batches are identical (same order included). */
 export async function readTwice(source: LabelSource, path: string): Promise<ImportBatch> {
   const first = await source.read(path);
-  expect(await source.read(path)).toEqual(first);
+  // Compared as JSON text: a deep equality over 45,000 labels takes seconds.
+  expect(JSON.stringify(await source.read(path))).toBe(JSON.stringify(first));
   expectWellFormed(first);
   return first;
 }
