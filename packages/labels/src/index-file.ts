@@ -130,20 +130,19 @@ export function addressToBytes(address: Address): Uint8Array {
   return out;
 }
 
-const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_CHARS = '0123456789abcdef';
+const addressChars: number[] = new Array(42).fill(0);
 
+/** Lowercase 0x-hex of 20 bytes, as one flat string (a concatenation would build a rope). */
 export function bytesToAddress(bytes: Uint8Array): Address {
-  let s = '0x';
-  for (let i = 0; i < 20; i++) s += BYTE_HEX[bytes[i] as number];
-  return s as Address;
-}
-
-function compare20(a: Uint8Array, b: Uint8Array): number {
+  addressChars[0] = 48;
+  addressChars[1] = 120;
   for (let i = 0; i < 20; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    if (d !== 0) return d;
+    const b = bytes[i] as number;
+    addressChars[2 + 2 * i] = HEX_CHARS.charCodeAt(b >>> 4);
+    addressChars[3 + 2 * i] = HEX_CHARS.charCodeAt(b & 15);
   }
-  return 0;
+  return String.fromCharCode.apply(null, addressChars) as Address;
 }
 
 /** Buffered sequential writer over a file descriptor. */
