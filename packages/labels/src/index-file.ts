@@ -145,6 +145,14 @@ export function bytesToAddress(bytes: Uint8Array): Address {
   return String.fromCharCode.apply(null, addressChars) as Address;
 }
 
+function compare20(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 20; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 /** Buffered sequential writer over a file descriptor. */
 class FileWriter {
   readonly #fd: number;
