@@ -56,14 +56,18 @@ export function registerLabels(program: Command): void {
     .option('--trust <level>', `trust for generic files: ${TRUST_LEVELS.join(', ')}`)
     .option('--source-id <id>', 'source id for generic files (default: the importer id)')
     .option('--scope <scope>', 'scope for generic rows that carry none: evm or a chain id (default 1)')
+    .option('--as-of <date>', 'snapshot date (YYYY-MM-DD) of a freshly downloaded sanctions list')
     .action(
       async (
         source: string,
         path: string,
-        flags: { trust?: string; sourceId?: string; scope?: string },
+        flags: { trust?: string; sourceId?: string; scope?: string; asOf?: string },
         command: Command,
       ) => {
         const importer = getLabelSource(source);
+        if (flags.asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.asOf)) {
+          throw usageError('--as-of must be a date like 2026-11-24');
+        }
         if (flags.trust !== undefined && !isTrust(flags.trust)) {
           throw usageError(`--trust must be one of ${TRUST_LEVELS.join(', ')}`);
         }
@@ -71,6 +75,7 @@ export function registerLabels(program: Command): void {
           ...(flags.trust ? { trust: flags.trust as (typeof TRUST_LEVELS)[number] } : {}),
           ...(flags.sourceId ? { sourceId: flags.sourceId } : {}),
           ...(flags.scope ? { defaultScope: parseScope(flags.scope, '--scope') } : {}),
+          ...(flags.asOf ? { asOf: flags.asOf } : {}),
         });
         for (const e of batch.errors.slice(0, 20))
           process.stderr.write(`${e.file}:${e.line}: ${e.message} (skipped)\n`);

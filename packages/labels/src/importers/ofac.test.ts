@@ -117,4 +117,11 @@ describe('ofac-ultrasoundmoney', () => {
       ['0x098b716b8aaf21512996dc57eb0615e2383e2f96', 'LAZARUS GROUP'],
     ]);
   });
+
+  it('dates each snapshot, from the shipped copy or from --as-of for a fresh download', async () => {
+    const shippedBatch = await ofacUltrasound.read(shipped('ofac-ultrasoundmoney', 'data.csv'));
+    expect(shippedBatch.snapshot).toEqual({ authority: 'ofac-sdn', asOf: '2026-06-25' });
+    const fresh = await ofacB10C.read(shipped('ofac-0xB10C'), { asOf: '2026-11-20' });
+    expect(fresh.snapshot).toEqual({ authority: 'ofac-sdn', asOf: '2026-11-20' });
+  });
 });

@@ -15,11 +15,14 @@ import { basename, join } from 'node:path';
 import { type Address, EVM_FAMILY, tryNormalizeAddress } from '../model.js';
 import { hasColumns, readCsv } from './csv.js';
 import { readJsonItems } from './json-scan.js';
-import type { ImportBatch, LabelSource } from './types.js';
+import type { ImportBatch, ImportOptions, LabelSource } from './types.js';
 import { addressCell, BatchBuilder, importFailed, isDirectory, listDirectory, readText, type Where } from './util.js';
 
 const AUTHORITY = 'ofac-sdn';
-/** The extraction dates of the shipped copies (the files themselves carry no date). */
+/**
+ * The extraction dates of the shipped copies (the files themselves carry no date); a fresh
+ * download is imported with `--as-of` (ImportOptions.asOf) so delisting compares the right dates.
+ */
 const B10C_AS_OF = '2024-09-27';
 const ULTRASOUND_AS_OF = '2026-06-25';
 
@@ -96,7 +99,7 @@ function checkJsonCopy(
   }
 }
 
-async function readB10C(path: string): Promise<ImportBatch> {
+async function readB10C(path: string, options: ImportOptions = {}): Promise<ImportBatch> {
   const dir = (await isDirectory(path)) ? path : null;
   const names = dir ? (await listDirectory(dir)).map((e) => e.name) : [basename(path)];
   const pathOf = (name: string): string => (dir ? join(dir, name) : path);
@@ -123,10 +126,10 @@ async function readB10C(path: string): Promise<ImportBatch> {
       at,
     );
   }
-  return batch.build({ snapshot: { authority: AUTHORITY, asOf: B10C_AS_OF } });
+  return batch.build({ snapshot: { authority: AUTHORITY, asOf: options.asOf ?? B10C_AS_OF } });
 }
 
-async function readUltrasound(path: string): Promise<ImportBatch> {
+async function readUltrasound(path: string, options: ImportOptions = {}): Promise<ImportBatch> {
   const filePath = (await isDirectory(path)) ? join(path, 'data.csv') : path;
   const file = basename(filePath);
   const batch = new BatchBuilder(ofacUltrasound.id);
@@ -145,7 +148,7 @@ async function readUltrasound(path: string): Promise<ImportBatch> {
       }
     }
   }
-  return batch.build({ snapshot: { authority: AUTHORITY, asOf: ULTRASOUND_AS_OF } });
+  return batch.build({ snapshot: { authority: AUTHORITY, asOf: options.asOf ?? ULTRASOUND_AS_OF } });
 }
 
 export const ofacB10C: LabelSource = {

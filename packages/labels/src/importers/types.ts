@@ -45,6 +45,8 @@ export interface ImportOptions {
   defaultScope?: number;
   /** Source id for generic formats (default: the importer id). */
   sourceId?: string;
+  /** Snapshot date (YYYY-MM-DD) of a list published as snapshots (OFAC), when the file has none. */
+  asOf?: string;
 }
 
 export interface LabelSource {
