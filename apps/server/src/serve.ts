@@ -162,6 +162,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     writeSecretFile(tokenFile, `${generatedOperatorToken}\n`);
     closers.push(async () => rmSync(tokenFile, { force: true }));
   }
+  void labels.start();
   mpc.warning();
   if (operatorToken === undefined) {
     logger.warn('no operator token configured (CUSTOS_OPERATOR_TOKEN): operator routes will refuse every request');

@@ -33,9 +33,14 @@ export function defaultSourcePath(path: string): string {
 }
 
 /** Imports every shipped source into the store (idempotent: a second run changes nothing). */
-export async function seedDefaultLabels(db: Database): Promise<ImportReport[]> {
+export async function seedDefaultLabels(
+  db: Database,
+  options: { shouldStop?: () => boolean } = {},
+): Promise<ImportReport[]> {
   const reports: ImportReport[] = [];
   for (const { source, path } of DEFAULT_SOURCES) {
+    // Between sources (each is one transaction), so a shutdown does not wait for the whole set.
+    if (options.shouldStop?.()) break;
     const importer = getLabelSource(source);
     const batch = await importer.read(defaultSourcePath(path));
     reports.push(await importBatch(db, importer, batch));

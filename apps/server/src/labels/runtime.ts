@@ -43,8 +43,11 @@ export interface LabelsRuntimeOptions {
 
 export interface LabelsRuntime {
   readonly service: LabelService;
-  /** Resolves once seeding and the first compile (if any) are done. */
-  readonly ready: Promise<void>;
+  /**
+   * Begins seeding (an empty store), the first compile and polling; resolves when the first two
+   * are done (failures are logged: look-ups keep answering from the shipped index).
+   */
+  start(): Promise<void>;
   /** Which index answers: the shipped default, or the store's compiled generation N. */
   indexSource(): string;
   importBatch(
@@ -113,33 +116,37 @@ export async function createLabelsRuntime(options: LabelsRuntimeOptions): Promis
     service.replaceOverrides(await listOverrides(db));
   };
 
-  const ready = (async () => {
-    if ((options.seed ?? true) && (await storeIsEmpty(db))) {
-      const started = performance.now();
-      await serial(() => seedDefaultLabels(db));
-      logger.info({ ms: Math.round(performance.now() - started) }, 'label store seeded from the shipped sources');
+  let ready: Promise<void> | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  /** Seeding, the first compile and polling begin here: after the server listens. */
+  const start = (): Promise<void> => {
+    ready ??= (async () => {
+      if ((options.seed ?? true) && (await storeIsEmpty(db))) {
+        const started = performance.now();
+        await serial(() => seedDefaultLabels(db, { shouldStop: () => closed }));
+        if (closed) return;
+        logger.info({ ms: Math.round(performance.now() - started) }, 'label store seeded from the shipped sources');
+      }
+      await refreshIndex();
+    })().catch((error: unknown) => {
+      if (!closed) logger.error({ err: error }, 'label store start-up failed; serving the shipped index');
+    });
+    const pollMs = options.pollMs ?? 5000;
+    if (pollMs > 0 && timer === undefined) {
+      timer = setInterval(() => {
+        if (closed) return;
+        Promise.all([reloadOverrides(), refreshIndex()]).catch((error: unknown) =>
+          logger.warn({ err: error }, 'label store poll failed'),
+        );
+      }, pollMs);
+      timer.unref();
     }
-    await refreshIndex();
-  })();
-  ready.catch((error: unknown) =>
-    logger.error({ err: error }, 'label store start-up failed; serving the shipped index'),
-  );
-
-  const pollMs = options.pollMs ?? 5000;
-  const timer =
-    pollMs > 0
-      ? setInterval(() => {
-          if (closed) return;
-          Promise.all([reloadOverrides(), refreshIndex()]).catch((error: unknown) =>
-            logger.warn({ err: error }, 'label store poll failed'),
-          );
-        }, pollMs)
-      : undefined;
-  timer?.unref();
+    return ready;
+  };
 
   return {
     service,
-    ready: ready.catch(() => undefined),
+    start,
     indexSource: () => (compiledGeneration === null ? 'default' : `store generation ${compiledGeneration}`),
     async importBatch(source, batch) {
       const report = await serial(() => importBatch(db, source, batch));
@@ -176,8 +183,8 @@ export async function createLabelsRuntime(options: LabelsRuntimeOptions): Promis
     async close() {
       closed = true;
       if (timer) clearInterval(timer);
+      await ready;
       await queue.catch(() => undefined);
-      await ready.catch(() => undefined);
       service.close();
     },
   };

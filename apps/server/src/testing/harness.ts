@@ -79,7 +79,7 @@ export async function createHarness(
         pollMs: options.labels.pollMs ?? 0,
       })
     : undefined;
-  if (labels) await labels.ready;
+  if (labels) await labels.start();
   const services: Services = {
     db,
     config: resolveServerConfig({ ...config }),
