@@ -13,6 +13,7 @@ import {
   type Database,
   isPostgresUrl,
   labelsMigrations,
+  riskMigrations,
   mpcMigrations,
   openDatabase,
   putChainRecord,
@@ -119,6 +120,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     ...(await coreMigrations()),
     ...(await mpcMigrations()),
     ...(await labelsMigrations()),
+    ...(await riskMigrations()),
   ]);
   if (migrated.applied.length > 0) logger.debug({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
 

@@ -82,6 +82,14 @@ export const ErrorCodes = {
   LABELS_UNKNOWN_SOURCE: { status: 400, kind: 'usage' },
   LABELS_IMPORT_FAILED: { status: 400, kind: 'usage' },
   LABELS_INDEX_CORRUPT: { status: 500, kind: 'usage' },
+  // risk engine (decoders, rules, simulation, firewall, co-signer)
+  RISK_INVALID_REQUEST: { status: 400, kind: 'usage' },
+  RISK_UNSUPPORTED_METHOD: { status: 400, kind: 'usage' },
+  RISK_DECODE_FAILED: { status: 400, kind: 'usage' },
+  RISK_SIMULATION_FAILED: { status: 502, kind: 'negative' },
+  RISK_BLOCKED: { status: 403, kind: 'negative' },
+  RISK_CONFIRMATION_REQUIRED: { status: 409, kind: 'negative' },
+  RISK_POLICY_REFUSED: { status: 403, kind: 'negative' },
   // last resort: a bug, never shown with internals
   INTERNAL: { status: 500, kind: 'internal' },
 } as const satisfies Record<string, { status: number; kind: 'usage' | 'negative' | 'internal' }>;

@@ -12,6 +12,7 @@ export {
   labelsMigrations,
   loadMigrations,
   mpcMigrations,
+  riskMigrations,
   validateMigrations,
 } from './migrate.js';
 export { DEFAULT_DATA_DIR, isPostgresUrl, type OpenDatabaseOptions, openDatabase } from './open.js';

@@ -143,3 +143,8 @@ export function mpcMigrations(): Promise<Migration[]> {
 export function labelsMigrations(): Promise<Migration[]> {
   return migrationSet('labels');
 }
+
+/** The co-signer's per-wallet policy and decision record (needs the mpc set). */
+export function riskMigrations(): Promise<Migration[]> {
+  return migrationSet('risk');
+}

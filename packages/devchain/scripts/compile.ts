@@ -37,7 +37,15 @@ interface SolcOutput {
 const solc = require('solc') as Solc;
 
 /** Contracts whose artifacts the dev chain (or its tests) load; other compiled units are libraries. */
-const WANTED = new Set(['DevUSD', 'DevNFT', 'DevMultiToken', 'CustosPermit2', 'DevERC1271Wallet']);
+const WANTED = new Set([
+  'DevUSD',
+  'DevNFT',
+  'DevMultiToken',
+  'CustosPermit2',
+  'DevERC1271Wallet',
+  'DevHoneypotToken',
+  'DevTaxToken',
+]);
 
 /**
  * Cancun is the newest EVM target solc 0.8.28 supports as stable; the EDR runs a later hardfork

@@ -23,7 +23,15 @@ export interface ContractArtifact {
   deployedBytecode?: Hex;
 }
 
-export const OWN_CONTRACTS = ['DevUSD', 'DevNFT', 'DevMultiToken', 'CustosPermit2', 'DevERC1271Wallet'] as const;
+export const OWN_CONTRACTS = [
+  'DevUSD',
+  'DevNFT',
+  'DevMultiToken',
+  'CustosPermit2',
+  'DevERC1271Wallet',
+  'DevHoneypotToken',
+  'DevTaxToken',
+] as const;
 export type OwnContractName = (typeof OWN_CONTRACTS)[number];
 
 export const UNISWAP_CONTRACTS = {

@@ -3,9 +3,11 @@
  * EIP-2612 permit (cUSD, 6 decimals), an ERC-721 and an ERC-1155 with balances for the first dev
  * accounts, our Permit2 implementation installed at Permit2's canonical address with
  * `hardhat_setCode`, and WETH9 + Uniswap V2 Factory + Router02 from the published Uniswap builds,
- * with a seeded cUSD/WETH pair so swaps work out of the box. A dedicated deployer (the last of the
- * 20 Hardhat accounts) sends every transaction, so the accounts handed to users keep nonce 0 and
- * every fixture address is the same on every start.
+ * with a seeded cUSD/WETH pair so swaps work out of the box. Last come two deliberately malicious
+ * tokens for the honeypot check — one whose sells revert, one taxing sells at 90 % — each with a
+ * seeded WETH pair; they are deployed after everything else so the older fixture addresses never
+ * move. A dedicated deployer (the last of the 20 Hardhat accounts) sends every transaction, so the
+ * accounts handed to users keep nonce 0 and every fixture address is the same on every start.
  */
 import { BaseError } from '@custos/core';
 import { type Address, encodeDeployData, encodeFunctionData, getAddress, type Hex, numberToHex } from 'viem';
@@ -20,6 +22,10 @@ export const DEV_USD_DECIMALS = 6;
 export const DEV_USD_GRANT = 1_000_000n * 10n ** BigInt(DEV_USD_DECIMALS);
 /** Seed liquidity of the cUSD/WETH pair: 300 000 cUSD against 100 ETH (3 000 cUSD per ETH). */
 export const SEED_LIQUIDITY = { cusd: 300_000n * 10n ** 6n, eth: 100n * 10n ** 18n } as const;
+/** Supply of each malicious test token (18 decimals), all minted to the deployer. */
+export const SCAM_TOKEN_SUPPLY = 1_000_000n * 10n ** 18n;
+/** Seed liquidity of the honeypot and tax token pairs: 500 000 tokens against 10 ETH each. */
+export const SCAM_TOKEN_LIQUIDITY = { tokens: 500_000n * 10n ** 18n, eth: 10n * 10n ** 18n } as const;
 /** How many dev accounts receive the token fixtures (cUSD: these plus the deployer). */
 const TOKEN_HOLDER_COUNT = 5;
 const NFT_HOLDER_COUNT = 2;
@@ -35,6 +41,14 @@ export interface DevContracts {
   uniswapV2Router: Address;
   /** The seeded cUSD/WETH Uniswap V2 pair. */
   uniswapV2Pair: Address;
+  /** `DevHoneypotToken` (cHONEY): buys work, every sell into its pair reverts. */
+  honeypotToken: Address;
+  /** The seeded cHONEY/WETH pair. */
+  honeypotPair: Address;
+  /** `DevTaxToken` (cTAX): a 90 % tax on every sell into its pair. */
+  taxToken: Address;
+  /** The seeded cTAX/WETH pair. */
+  taxPair: Address;
 }
 
 interface Receipt {
@@ -79,21 +93,29 @@ async function call(provider: Eip1193Provider, to: Address, data: Hex): Promise<
   return (await provider.request({ method: 'eth_call', params: [{ to, data }, 'latest'] })) as Hex;
 }
 
-/** Creates the cUSD/WETH pair through the router and returns its address. */
+interface Uniswap {
+  router: Address;
+  factory: Address;
+  weth: Address;
+}
+
+/**
+ * Adds `amounts` of `token` and ETH as the first liquidity of its WETH pair through the router
+ * (which creates the pair), from `deployer`, and returns the pair's address.
+ */
 async function seedLiquidity(
   provider: Eip1193Provider,
   deployer: Address,
-  cusd: Address,
-  router: Address,
-  factory: Address,
-  weth: Address,
+  token: Address,
+  uniswap: Uniswap,
+  amounts: { tokens: bigint; eth: bigint },
 ): Promise<Address> {
   const erc20 = ownArtifact('DevUSD');
   const routerAbi = uniswapArtifact('UniswapV2Router02').abi;
   await send(provider, {
     from: deployer,
-    to: cusd,
-    data: encodeFunctionData({ abi: erc20.abi, functionName: 'approve', args: [router, SEED_LIQUIDITY.cusd] }),
+    to: token,
+    data: encodeFunctionData({ abi: erc20.abi, functionName: 'approve', args: [uniswap.router, amounts.tokens] }),
   });
   const block = (await provider.request({ method: 'eth_getBlockByNumber', params: ['latest', false] })) as {
     timestamp: Hex;
@@ -101,21 +123,42 @@ async function seedLiquidity(
   const deadline = BigInt(block.timestamp) + 3600n;
   await send(provider, {
     from: deployer,
-    to: router,
-    value: SEED_LIQUIDITY.eth,
+    to: uniswap.router,
+    value: amounts.eth,
     data: encodeFunctionData({
       abi: routerAbi,
       functionName: 'addLiquidityETH',
-      args: [cusd, SEED_LIQUIDITY.cusd, SEED_LIQUIDITY.cusd, SEED_LIQUIDITY.eth, deployer, deadline],
+      args: [token, amounts.tokens, amounts.tokens, amounts.eth, deployer, deadline],
     }),
   });
   const factoryAbi = uniswapArtifact('UniswapV2Factory').abi;
   const result = await call(
     provider,
-    factory,
-    encodeFunctionData({ abi: factoryAbi, functionName: 'getPair', args: [cusd, weth] }),
+    uniswap.factory,
+    encodeFunctionData({ abi: factoryAbi, functionName: 'getPair', args: [token, uniswap.weth] }),
   );
   return getAddress(`0x${result.slice(-40)}`);
+}
+
+/**
+ * Deploys one of the malicious test tokens, pools it against WETH (the deployer owns the token,
+ * so its own transfer into the pair is exempt) and then arms it by naming the pair.
+ */
+async function deployScamToken(
+  provider: Eip1193Provider,
+  deployer: Address,
+  name: 'DevHoneypotToken' | 'DevTaxToken',
+  uniswap: Uniswap,
+): Promise<{ token: Address; pair: Address }> {
+  const artifact = ownArtifact(name);
+  const token = await deploy(provider, deployer, artifact, [SCAM_TOKEN_SUPPLY]);
+  const pair = await seedLiquidity(provider, deployer, token, uniswap, SCAM_TOKEN_LIQUIDITY);
+  await send(provider, {
+    from: deployer,
+    to: token,
+    data: encodeFunctionData({ abi: artifact.abi, functionName: 'setPair', args: [pair] }),
+  });
+  return { token, pair };
 }
 
 /**
@@ -146,6 +189,26 @@ export async function deployFixtures(
     params: [PERMIT2_ADDRESS, ownArtifact('CustosPermit2').deployedBytecode],
   });
 
-  const uniswapV2Pair = await seedLiquidity(provider, deployer, erc20, uniswapV2Router, uniswapV2Factory, weth);
-  return { erc20, erc721, erc1155, permit2: PERMIT2_ADDRESS, weth, uniswapV2Factory, uniswapV2Router, uniswapV2Pair };
+  const uniswap = { router: uniswapV2Router, factory: uniswapV2Factory, weth };
+  const uniswapV2Pair = await seedLiquidity(provider, deployer, erc20, uniswap, {
+    tokens: SEED_LIQUIDITY.cusd,
+    eth: SEED_LIQUIDITY.eth,
+  });
+  // Always last: anything deployed before them keeps its address.
+  const honeypot = await deployScamToken(provider, deployer, 'DevHoneypotToken', uniswap);
+  const tax = await deployScamToken(provider, deployer, 'DevTaxToken', uniswap);
+  return {
+    erc20,
+    erc721,
+    erc1155,
+    permit2: PERMIT2_ADDRESS,
+    weth,
+    uniswapV2Factory,
+    uniswapV2Router,
+    uniswapV2Pair,
+    honeypotToken: honeypot.token,
+    honeypotPair: honeypot.pair,
+    taxToken: tax.token,
+    taxPair: tax.pair,
+  };
 }

@@ -7,10 +7,13 @@
  * these are deep imports into a pinned version (see package.json), chosen over the public
  * `hardhat` entry point because that one needs a hardhat.config file and builds a whole Hardhat
  * Runtime Environment. No config file is read, no HRE is created and no telemetry is touched.
+ * `createEdrForkProvider` builds the same kind of provider as a fork of another chain (Hardhat's
+ * `forking` config), which the risk engine uses to simulate transactions against real state.
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { BaseError } from '@custos/core';
 import type * as DefaultConfigModule from 'hardhat/internal/core/config/default-config.js';
 import type * as ProviderUtilModule from 'hardhat/internal/core/providers/util.js';
 import type * as HandlerModule from 'hardhat/internal/hardhat-network/jsonrpc/handler.js';
@@ -75,11 +78,9 @@ function nextGenesisDate(): Date {
   return new Date(lastGenesisSecond * 1000);
 }
 
-/** Creates a fresh in-process EDR chain (automine, Hardhat defaults) funded with the dev accounts. */
-export async function createEdrProvider(chainId: number): Promise<Eip1193Provider> {
-  const { createHardhatNetworkProvider } =
-    require('hardhat/internal/hardhat-network/provider/provider.js') as typeof ProviderModule;
-  const config: ProviderConfig = {
+/** The provider config both the fresh chain and a fork use: automine, Hardhat defaults, dev accounts. */
+function baseProviderConfig(chainId: number): ProviderConfig {
+  return {
     hardfork: DEV_HARDFORK,
     chainId,
     networkId: chainId,
@@ -97,11 +98,95 @@ export async function createEdrProvider(chainId: number): Promise<Eip1193Provide
     throwOnTransactionFailures: true,
     throwOnCallFailures: true,
     allowBlocksWithSameTimestamp: false,
-    initialDate: nextGenesisDate(),
     enableTransientStorage: true,
     enableRip7212: false,
   };
-  return createHardhatNetworkProvider(config, { enabled: false });
+}
+
+function loadProviderModule(): typeof ProviderModule {
+  return require('hardhat/internal/hardhat-network/provider/provider.js') as typeof ProviderModule;
+}
+
+/** Creates a fresh in-process EDR chain (automine, Hardhat defaults) funded with the dev accounts. */
+export async function createEdrProvider(chainId: number): Promise<Eip1193Provider> {
+  const config: ProviderConfig = { ...baseProviderConfig(chainId), initialDate: nextGenesisDate() };
+  return loadProviderModule().createHardhatNetworkProvider(config, { enabled: false });
+}
+
+export interface EdrForkOptions {
+  /** The JSON-RPC endpoint of the chain to fork (an archive node is not needed for a recent block). */
+  rpcUrl: string;
+  /**
+   * The block to fork at. Default: the upstream's latest block, read here with `eth_blockNumber`.
+   * (EDR's own default is a "reorg-safe" block some distance behind the head, which is not what
+   * a pre-sign simulation wants and is block 0 on a young chain.)
+   */
+  blockNumber?: bigint | number;
+  /** The chain id the fork reports and signs with; normally the upstream's own. */
+  chainId: number;
+  /** Per-request timeout for reading the latest block number, in milliseconds; default 10 000. */
+  timeoutMs?: number;
+}
+
+/** Reads `eth_blockNumber` from a JSON-RPC endpoint over HTTP. */
+async function upstreamBlockNumber(rpcUrl: string, timeoutMs: number): Promise<bigint> {
+  let response: Response;
+  try {
+    response = await fetch(rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new BaseError('RPC_REQUEST_FAILED', 'The chain to fork could not be reached.', {
+      details: { method: 'eth_blockNumber' },
+      cause: error,
+    });
+  }
+  const body = (await response.json().catch(() => null)) as { result?: unknown } | null;
+  const result = body?.result;
+  if (!response.ok || typeof result !== 'string' || !/^0x[0-9a-fA-F]+$/.test(result)) {
+    throw new BaseError('RPC_REQUEST_FAILED', 'The chain to fork gave no usable block number.', {
+      details: { method: 'eth_blockNumber', status: response.status },
+    });
+  }
+  return BigInt(result);
+}
+
+/**
+ * Creates an in-process EDR fork of another chain: state is read lazily from `rpcUrl` at
+ * `blockNumber` (remote responses are not cached on disk), new blocks are mined locally with
+ * automine, and the same 20 dev accounts are funded (their balances and code are overridden in
+ * the fork, everything else is the upstream's). Hardhat's network config calls this `forking`;
+ * the provider-level fields are `forkConfig: { jsonRpcUrl, blockNumber }`.
+ */
+export async function createEdrForkProvider(options: EdrForkOptions): Promise<Eip1193Provider> {
+  const { rpcUrl, chainId, timeoutMs = 10_000 } = options;
+  if (!Number.isSafeInteger(chainId) || chainId <= 0) {
+    throw new BaseError('INVALID_INPUT', 'The fork chain id must be a positive integer.', {
+      details: { field: 'chainId', value: String(chainId) },
+    });
+  }
+  if (!/^https?:\/\//.test(rpcUrl)) {
+    throw new BaseError('INVALID_INPUT', 'The RPC URL to fork must be an http(s) URL.', {
+      details: { field: 'rpcUrl' },
+    });
+  }
+  const blockNumber =
+    options.blockNumber === undefined ? await upstreamBlockNumber(rpcUrl, timeoutMs) : BigInt(options.blockNumber);
+  const config: ProviderConfig = {
+    ...baseProviderConfig(chainId),
+    forkConfig: { jsonRpcUrl: rpcUrl, blockNumber: Number(blockNumber) },
+  };
+  try {
+    return await loadProviderModule().createHardhatNetworkProvider(config, { enabled: false });
+  } catch (error) {
+    throw new BaseError('RPC_REQUEST_FAILED', 'The EDR fork could not be created.', {
+      details: { chainId, blockNumber: blockNumber.toString() },
+      cause: error,
+    });
+  }
 }
 
 /** Hardhat's `hardhat node` HTTP handler bound to `provider` (single and batch JSON-RPC). */

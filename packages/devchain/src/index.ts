@@ -25,5 +25,20 @@ export {
   devChainFixtures,
   startDevChain,
 } from './devchain.js';
-export { DEV_USD_DECIMALS, DEV_USD_GRANT, type DevContracts, PERMIT2_ADDRESS, SEED_LIQUIDITY } from './fixtures.js';
-export { HARDHAT_ACCOUNT_BALANCE, HARDHAT_ACCOUNT_COUNT, HARDHAT_MNEMONIC } from './hardhat.js';
+export {
+  DEV_USD_DECIMALS,
+  DEV_USD_GRANT,
+  type DevContracts,
+  PERMIT2_ADDRESS,
+  SCAM_TOKEN_LIQUIDITY,
+  SCAM_TOKEN_SUPPLY,
+  SEED_LIQUIDITY,
+} from './fixtures.js';
+export {
+  createEdrForkProvider,
+  type EdrForkOptions,
+  type Eip1193Provider,
+  HARDHAT_ACCOUNT_BALANCE,
+  HARDHAT_ACCOUNT_COUNT,
+  HARDHAT_MNEMONIC,
+} from './hardhat.js';

@@ -3,7 +3,7 @@
  * a deployment migrates once before it starts (or scales out) its stateless server nodes.
  */
 import { join } from 'node:path';
-import { coreMigrations, labelsMigrations, mpcMigrations, openDatabase } from '@custos/db';
+import { coreMigrations, labelsMigrations, mpcMigrations, openDatabase, riskMigrations } from '@custos/db';
 import type { Command } from 'commander';
 import { printJson } from '../output.js';
 
@@ -22,6 +22,7 @@ export function registerDb(program: Command): void {
           ...(await coreMigrations()),
           ...(await mpcMigrations()),
           ...(await labelsMigrations()),
+          ...(await riskMigrations()),
         ]);
         if (command.optsWithGlobals<{ json?: boolean }>().json) printJson({ db: database.location, ...result });
         else

@@ -12,6 +12,8 @@ export interface ErrorBody {
   message: string;
   details?: BaseError['details'];
   hints?: readonly string[];
+  /** Structured data an error carries for the client (e.g. a risk verdict), when it has any. */
+  data?: unknown;
   requestId?: string;
 }
 
@@ -29,6 +31,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     const body: ErrorBody = { code: base.code, message: base.shortMessage };
     if (Object.keys(base.details).length > 0) body.details = base.details;
     if (base.hints.length > 0) body.hints = base.hints;
+    const data = (base as { responseData?: unknown }).responseData;
+    if (data !== undefined) body.data = data;
     return reply.status(base.status).send(body);
   }
   const status = error.statusCode;

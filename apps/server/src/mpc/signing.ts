@@ -15,6 +15,7 @@ import { digestOf, type SignRequest } from '@custos/chains';
 import { BaseError, hexToBytes } from '@custos/core';
 import { derivePublic, evmAddress, MpcError, type ServerPresignature, serverSign } from '@custos/mpc';
 import type { Services } from '../services.js';
+import { cosign, markDecisionFailed, recordRefusal } from './cosigner.js';
 import { assertPairingId, assertSigningEnabled, openKeyShare, openPairing } from './drivers.js';
 import { requireMpc } from './sessions.js';
 import {
@@ -38,6 +39,8 @@ export interface SignInput {
   /** The device's round-4 envelope. */
   readonly message: unknown;
   readonly pending: boolean;
+  /** The co-signer's confirmation token for a `warn` verdict, once the device's user confirmed it. */
+  readonly confirmation?: string | undefined;
 }
 
 export interface SignOutput {
@@ -64,10 +67,22 @@ function samePath(a: readonly number[], b: readonly number[]): boolean {
  * of the three new shares, so a policy over it would protect nothing — and its test signature is
  * a digest.
  */
-function serverDigest(wallet: WalletRow, input: SignInput): `0x${string}` {
+async function serverDigest(
+  services: Services,
+  wallet: WalletRow,
+  input: SignInput,
+  deviceId: string,
+): Promise<`0x${string}`> {
   const request = input.request as SignRequest;
   const digest = digestOf(request);
   if (request.kind === 'digest' && !wallet.blindSigning && !input.pending) {
+    await recordRefusal(services.db, {
+      walletId: wallet.id,
+      deviceId,
+      kind: 'digest',
+      digest,
+      reason: 'blind signing is off for this wallet',
+    });
     throw new BaseError('MPC_BLIND_SIGNING_REFUSED', 'this wallet does not sign bare digests', {
       details: { check: 'policy.blind-signing', walletId: wallet.id },
       hints: ['Send the transaction, message or typed data instead, or allow blind signing for this wallet.'],
@@ -103,11 +118,48 @@ export async function signWithPresignature(
   const pairing = openPairing(mpc.secrets, wallet, input.pending);
   assertPairingId(pairing, input.pairingId);
   if (!input.pending) assertSigningEnabled(wallet);
-  const digest = serverDigest(wallet, input);
+  const digest = await serverDigest(services, wallet, input, deviceId);
   const publicKey = wallet.publicKey;
   const chainCode = wallet.chainCode;
   if (publicKey === null || chainCode === null) throw new BaseError('CONFLICT', 'this wallet has no key yet');
   const child = derivePublic({ publicKey, chainCode }, signingPath(input));
+  // The co-signer: scan and apply the wallet's policy before a presignature is spent. The test
+  // signature of a refresh (pending) is exempt — see serverDigest.
+  const decisionId = input.pending
+    ? undefined
+    : await cosign(services, {
+        walletId,
+        deviceId,
+        request: input.request as SignRequest,
+        digest,
+        signer: evmAddress(child.key.publicKey),
+        confirmation: input.confirmation,
+      });
+  try {
+    return await finishSigning(services, wallet, input, { walletId, deviceId, digest, child, pairing });
+  } catch (error) {
+    if (decisionId !== undefined) {
+      await markDecisionFailed(db, decisionId, error instanceof BaseError ? error.code : 'signing failed');
+    }
+    throw error;
+  }
+}
+
+async function finishSigning(
+  services: Services,
+  wallet: WalletRow,
+  input: SignInput,
+  step: {
+    walletId: string;
+    deviceId: string;
+    digest: `0x${string}`;
+    child: ReturnType<typeof derivePublic>;
+    pairing: ReturnType<typeof openPairing>;
+  },
+): Promise<SignOutput> {
+  const mpc = requireMpc(services);
+  const { db } = services;
+  const { walletId, deviceId, digest, child, pairing } = step;
 
   const consumed = await consumePresignature(db, {
     id: input.presignatureId,

@@ -5,7 +5,7 @@
  */
 
 import { silentLogger } from '@custos/core';
-import { coreMigrations, type Database, labelsMigrations, mpcMigrations, openPGlite } from '@custos/db';
+import { coreMigrations, type Database, labelsMigrations, mpcMigrations, openPGlite, riskMigrations } from '@custos/db';
 import { pino } from 'pino';
 import type { DeviceAuthenticator } from '../access/principals.js';
 import { type App, type BuildAppOptions, buildApp } from '../app.js';
@@ -64,7 +64,12 @@ export async function createHarness(
   options: HarnessOptions = {},
 ): Promise<Harness> {
   const db = options.db ?? (await openPGlite());
-  await db.migrate([...(await coreMigrations()), ...(await mpcMigrations()), ...(await labelsMigrations())]);
+  await db.migrate([
+    ...(await coreMigrations()),
+    ...(await mpcMigrations()),
+    ...(await labelsMigrations()),
+    ...(await riskMigrations()),
+  ]);
   const alice = await upsertAccount(db, 'alice', PASSWORDS.alice);
   const bob = await upsertAccount(db, 'bob', PASSWORDS.bob);
   const mpc =

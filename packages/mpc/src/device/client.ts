@@ -3,7 +3,7 @@
  * (see auth.ts) and turns the server's `{code, message, details}` answers back into typed errors.
  * It takes a `fetch` so it runs unchanged in Node, a browser page and a Web Worker.
  */
-import { BaseError, type ErrorDetails, isErrorCode, utf8ToBytes } from '@custos/core';
+import { BaseError, type BaseErrorParameters, type ErrorDetails, isErrorCode, utf8ToBytes } from '@custos/core';
 import { type DeviceKey, signEnrolment, signRequest } from './auth.js';
 
 export type FetchLike = (
@@ -87,6 +87,26 @@ export class MpcServerClient {
   }
 }
 
+/**
+ * An error the server answered. `data` is the structured payload some refusals carry — e.g. the
+ * co-signer's risk verdict and, for warnings, the confirmation token the device sends back once its
+ * user has confirmed them.
+ */
+export class MpcServerError extends BaseError {
+  override name = 'MpcServerError';
+  readonly data: unknown;
+
+  constructor(
+    code: ConstructorParameters<typeof BaseError>[0],
+    message: string,
+    params: BaseErrorParameters,
+    data: unknown,
+  ) {
+    super(code, message, params);
+    this.data = data;
+  }
+}
+
 function serverError(status: number, json: unknown): BaseError {
   const body = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
   const code = isErrorCode(body.code) ? body.code : 'INTERNAL';
@@ -99,5 +119,5 @@ function serverError(status: number, json: unknown): BaseError {
     }
   }
   const hints = Array.isArray(body.hints) ? body.hints.filter((h): h is string => typeof h === 'string') : [];
-  return new BaseError(code, message, { details: details as ErrorDetails, hints });
+  return new MpcServerError(code, message, { details: details as ErrorDetails, hints }, body.data);
 }

@@ -337,7 +337,7 @@ export class DeviceWallets {
    */
   async sign(
     walletId: string,
-    input: { request: unknown; digest: `0x${string}`; path?: readonly number[] },
+    input: { request: unknown; digest: `0x${string}`; path?: readonly number[]; confirmation?: string },
   ): Promise<RecoverableSignature & { address: `0x${string}` }> {
     // Taking a presignature is exclusive per wallet in this process: a device nonce used for two
     // messages would hand the server the key. (One device home serves one process at a time.)
@@ -419,7 +419,7 @@ export class DeviceWallets {
     walletId: string,
     record: Pick<DeviceWalletRecord, 'publicKey' | 'chainCode'>,
     pairing: DevicePairing,
-    input: { request: unknown; digest: `0x${string}`; path?: readonly number[] },
+    input: { request: unknown; digest: `0x${string}`; path?: readonly number[]; confirmation?: string },
     pending: boolean,
     pooled?: DevicePresignature,
   ): Promise<RecoverableSignature & { address: `0x${string}`; generation?: number }> {
@@ -440,6 +440,7 @@ export class DeviceWallets {
         presignatureId: presignature.presignatureId,
         message: online.message,
         ...flag,
+        ...(input.confirmation === undefined ? {} : { confirmation: input.confirmation }),
       },
     );
     const childKey = child.key.publicKey;

@@ -179,6 +179,10 @@ const sign = defineRoute({
       pairingId,
       message: z.unknown().refine((v) => v !== undefined, 'expected the round-4 message'),
       pending: z.boolean().optional(),
+      confirmation: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
     })
     .strict(),
   async handler({ params, body, principal, services }) {
@@ -191,6 +195,7 @@ const sign = defineRoute({
       pairingId: body.pairingId,
       message: body.message,
       pending: body.pending === true,
+      confirmation: body.confirmation,
     });
   },
 });
