@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAccounts } from './commands/accounts.js';
 import { registerDb } from './commands/db.js';
 import { registerLabels } from './commands/labels.js';
+import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
 import { registerWallet } from './commands/wallet.js';
 import { EXIT, printJson, reportError } from './output.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerDb(program);
   registerWallet(program);
   registerLabels(program);
+  registerScan(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
@@ -53,7 +55,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     await program.parseAsync(argv as string[]);
-    return EXIT.ok;
+    // A command whose answer is negative (a blocked scan) says so through process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (
       error instanceof CommanderError &&

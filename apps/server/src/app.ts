@@ -18,6 +18,7 @@ import { devRoutes } from './http/routes/dev/index.js';
 import { identityRoutes } from './http/routes/identity/index.js';
 import { labelsRoutes } from './http/routes/labels/index.js';
 import { mpcRoutes } from './http/routes/mpc/index.js';
+import { riskRoutes } from './http/routes/risk/index.js';
 import { systemRoutes } from './http/routes/system/index.js';
 import { createDeviceAuthenticator } from './mpc/device-auth.js';
 import type { Services } from './services.js';
@@ -50,6 +51,7 @@ export function defaultRouteModules(services: Services): RouteModule[] {
   const modules = [systemRoutes, identityRoutes];
   if (services.mpc !== undefined) modules.push(mpcRoutes(services.config));
   if (services.labels !== undefined) modules.push(labelsRoutes);
+  if (services.risk !== undefined) modules.push(riskRoutes);
   if (services.config.dev) modules.push(devRoutes);
   return modules;
 }
@@ -126,6 +128,7 @@ function registerRoute(app: FastifyInstance, services: Services, route: Route, m
     method: route.method,
     url: route.url,
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
+    ...(route.errorHandler === undefined ? {} : { errorHandler: route.errorHandler }),
     config: {
       access: route.access,
       module,

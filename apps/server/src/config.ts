@@ -8,6 +8,47 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+export interface RpcUrlSetting {
+  chainId: number;
+  /** May carry an API key: never logged or echoed in an error. */
+  rpcUrl: string;
+}
+
+/**
+ * `<chainId>=<url>` entries (a repeated flag, or one variable separated by commas or spaces). An
+ * error names the entry's position and chain, never its URL, which may carry an API key.
+ */
+const rpcUrls = z
+  .union([z.string(), z.array(z.string())])
+  .default([])
+  .transform((value, ctx): RpcUrlSetting[] => {
+    const entries = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== '');
+    const out: RpcUrlSetting[] = [];
+    for (const [i, entry] of entries.entries()) {
+      const at = entry.indexOf('=');
+      const id = at < 0 ? '' : entry.slice(0, at);
+      const url = at < 0 ? '' : entry.slice(at + 1);
+      const fail = (message: string) => {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1} ${message}` });
+        return z.NEVER;
+      };
+      if (at < 0) return fail('must be <chainId>=<url>');
+      if (!/^[1-9][0-9]{0,15}$/.test(id) || !Number.isSafeInteger(Number(id)))
+        return fail('must start with a decimal chain id');
+      let protocol = '';
+      try {
+        protocol = new URL(url).protocol;
+      } catch {
+        return fail(`(chain ${id}) must have an http:// or https:// URL`);
+      }
+      if (protocol !== 'http:' && protocol !== 'https:')
+        return fail(`(chain ${id}) must have an http:// or https:// URL`);
+      if (out.some((o) => o.chainId === Number(id))) return fail(`repeats chain ${id}`);
+      out.push({ chainId: Number(id), rpcUrl: url });
+    }
+    return out;
+  });
+
 export const ServerConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8787),
@@ -42,6 +83,8 @@ export const ServerConfigSchema = z.object({
     .optional(),
   /** A file holding the master key; default `<dataDir>/master-key`, generated when missing. */
   masterKeyFile: z.string().min(1).optional(),
+  /** JSON-RPC nodes of real chains: the risk engine's facts and simulation, the firewall's upstream. */
+  rpcUrls,
 });
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
@@ -63,6 +106,7 @@ export const ENVIRONMENT = {
   CUSTOS_ENROL_RATE_LIMIT: 'enrolRateLimit',
   CUSTOS_MASTER_KEY: 'masterKey',
   CUSTOS_MASTER_KEY_FILE: 'masterKeyFile',
+  CUSTOS_RPC_URLS: 'rpcUrls',
 } as const satisfies Record<string, keyof ServerConfig>;
 
 const FLAG_NAMES: Record<keyof ServerConfig, string> = {
@@ -81,6 +125,7 @@ const FLAG_NAMES: Record<keyof ServerConfig, string> = {
   enrolRateLimit: '--enrol-rate-limit',
   masterKey: 'CUSTOS_MASTER_KEY',
   masterKeyFile: '--master-key-file',
+  rpcUrls: '--rpc-url',
 };
 
 /** Merges env and flags (flags win; empty env values count as unset) and validates. */
@@ -109,7 +154,7 @@ export function resolveServerConfig(
     const key = String(issue?.path[0] ?? 'configuration') as keyof ServerConfig;
     const name = source[key] ?? FLAG_NAMES[key] ?? key;
     const got = merged[key];
-    const secret = key === 'operatorToken' || key === 'masterKey';
+    const secret = key === 'operatorToken' || key === 'masterKey' || key === 'rpcUrls';
     const shown = secret || got === undefined ? '' : `, got ${JSON.stringify(got)}`;
     throw new BaseError('INVALID_CONFIG', `invalid ${name}: ${issue?.message ?? 'invalid'}${shown}`, {
       details: { setting: key },

@@ -13,13 +13,13 @@ import {
   type Database,
   isPostgresUrl,
   labelsMigrations,
-  riskMigrations,
   mpcMigrations,
   openDatabase,
   putChainRecord,
   type RegisterChainResult,
   redactUrl,
   registerChain,
+  riskMigrations,
 } from '@custos/db';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
@@ -31,6 +31,7 @@ import { createMetrics } from './metrics.js';
 import { createMpcServices } from './mpc/context.js';
 import { resolveMasterKey } from './mpc/master-key.js';
 import { checkMasterKey } from './mpc/secrets.js';
+import { createRiskRuntime, type RiskChainConfig } from './risk/runtime.js';
 import type { DevFixtures, Services } from './services.js';
 
 export interface ServerInfo {
@@ -42,6 +43,8 @@ export interface ServerInfo {
   /** Where the MPC master key came from (a variable or a file; never the key). */
   mpc: { masterKeySource: string; masterKeyGenerated: boolean };
   redis?: string;
+  /** Chains the wallet firewall serves at `<url>/rpc/<chainId>` (their node URLs are never shown). */
+  firewall: { chains: number[] };
   dev?: {
     chainId: number;
     rpcUrl: string;
@@ -145,6 +148,13 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     services.devFixtures = started.fixtures;
     dev = started.info;
   }
+  const risk = createRiskRuntime({
+    labels: labels.service,
+    chains: riskChains(config, services.devFixtures),
+    logger,
+  });
+  closers.push(() => risk.close());
+  services.risk = risk;
 
   const { app } = await buildApp({
     services,
@@ -180,6 +190,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     ...(operatorTokenFile ? { operatorTokenFile } : {}),
     mpc: mpc.info,
     ...(config.redisUrl ? { redis: redactUrl(config.redisUrl) } : {}),
+    firewall: { chains: [...risk.chains] },
     ...(dev ? { dev } : {}),
   };
   let closing: Promise<void> | undefined;
@@ -217,6 +228,21 @@ async function settleMasterKey(
           )
       : () => {};
   return { services, info: { masterKeySource: resolved.source, masterKeyGenerated: resolved.generated }, warning };
+}
+
+/** The chains the risk engine reads and the firewall serves: every --rpc-url, and the dev chain. */
+function riskChains(config: ServerConfig, dev: DevFixtures | undefined): RiskChainConfig[] {
+  const chains: RiskChainConfig[] = config.rpcUrls.map((c) => ({ chainId: c.chainId, rpcUrl: c.rpcUrl }));
+  if (dev !== undefined) {
+    if (chains.some((c) => c.chainId === dev.chainId)) {
+      throw new BaseError('INVALID_CONFIG', `invalid --rpc-url: chain ${dev.chainId} is the dev chain`, {
+        details: { setting: 'rpcUrls', chainId: dev.chainId },
+        hints: ['Drop that --rpc-url entry: with --dev the dev chain is served by its own node.'],
+      });
+    }
+    chains.push({ chainId: dev.chainId, rpcUrl: dev.rpcUrl, dev: true, router: dev.contracts.uniswapV2Router });
+  }
+  return chains;
 }
 
 function makeDataDir(dataDir: string): void {

@@ -10,6 +10,7 @@ import type { ServerConfig } from './config.js';
 import type { LabelsRuntime } from './labels/runtime.js';
 import type { Metrics } from './metrics.js';
 import type { MpcServices } from './mpc/context.js';
+import type { RiskRuntime } from './risk/runtime.js';
 
 export interface DevFixtures {
   chainId: number;
@@ -28,5 +29,7 @@ export interface Services {
   mpc?: MpcServices;
   /** Address and domain labels (store, compiled index, overrides); its routes exist when set. */
   labels?: LabelsRuntime;
+  /** The risk engine and the firewall's upstream per chain; the scan and firewall routes exist when set. */
+  risk?: RiskRuntime;
   devFixtures?: DevFixtures;
 }

@@ -13,6 +13,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BaseError } from '@custos/core';
 import type * as DefaultConfigModule from 'hardhat/internal/core/config/default-config.js';
 import type * as ProviderUtilModule from 'hardhat/internal/core/providers/util.js';
@@ -126,6 +128,12 @@ export interface EdrForkOptions {
   chainId: number;
   /** Per-request timeout for reading the latest block number, in milliseconds; default 10 000. */
   timeoutMs?: number;
+  /**
+   * Where EDR caches remote answers it considers final (old enough not to be reorged). Default:
+   * `custos-edr-fork-cache` in the OS temp directory. (Left unset, EDR writes `./edr-cache` into
+   * the current working directory.)
+   */
+  cacheDir?: string;
 }
 
 /** Reads `eth_blockNumber` from a JSON-RPC endpoint over HTTP. */
@@ -156,13 +164,16 @@ async function upstreamBlockNumber(rpcUrl: string, timeoutMs: number): Promise<b
 
 /**
  * Creates an in-process EDR fork of another chain: state is read lazily from `rpcUrl` at
- * `blockNumber` (remote responses are not cached on disk), new blocks are mined locally with
+ * `blockNumber` (EDR caches remote answers it deems final under `cacheDir`), new blocks are mined locally with
  * automine, and the same 20 dev accounts are funded (their balances and code are overridden in
  * the fork, everything else is the upstream's). Hardhat's network config calls this `forking`;
- * the provider-level fields are `forkConfig: { jsonRpcUrl, blockNumber }`.
+ * the provider-level fields are `forkConfig: { jsonRpcUrl, blockNumber }`. The fork starts with
+ * one empty local block mined on top of `blockNumber` (see below), so its `latest` is
+ * `blockNumber + 1` with the upstream's state; calls pinned to `blockNumber` or earlier fail on
+ * chains whose hardfork history EDR does not know.
  */
 export async function createEdrForkProvider(options: EdrForkOptions): Promise<Eip1193Provider> {
-  const { rpcUrl, chainId, timeoutMs = 10_000 } = options;
+  const { rpcUrl, chainId, timeoutMs = 10_000, cacheDir = join(tmpdir(), 'custos-edr-fork-cache') } = options;
   if (!Number.isSafeInteger(chainId) || chainId <= 0) {
     throw new BaseError('INVALID_INPUT', 'The fork chain id must be a positive integer.', {
       details: { field: 'chainId', value: String(chainId) },
@@ -178,9 +189,16 @@ export async function createEdrForkProvider(options: EdrForkOptions): Promise<Ei
   const config: ProviderConfig = {
     ...baseProviderConfig(chainId),
     forkConfig: { jsonRpcUrl: rpcUrl, blockNumber: Number(blockNumber) },
+    forkCachePath: cacheDir,
   };
   try {
-    return await loadProviderModule().createHardhatNetworkProvider(config, { enabled: false });
+    const provider = await loadProviderModule().createHardhatNetworkProvider(config, { enabled: false });
+    // EDR can only execute on a remote block when it knows the chain's hardfork history, and
+    // Hardhat 2.29 does not pass its `chains` histories on (it names the field `hardforks`, EDR
+    // reads `hardforkActivationOverrides`). One empty local block on top of the fork block makes
+    // `latest` a block EDR runs with the configured hardfork.
+    await provider.request({ method: 'evm_mine', params: [] });
+    return provider;
   } catch (error) {
     throw new BaseError('RPC_REQUEST_FAILED', 'The EDR fork could not be created.', {
       details: { chainId, blockNumber: blockNumber.toString() },

@@ -1,8 +1,10 @@
 /**
  * @custos/devchain: the development chain behind `custos serve --dev`. An in-process EVM (Hardhat
  * 2's network on the EDR) with Hardhat's funded dev accounts, ERC-20/721/1155 fixtures, our own
- * Permit2 implementation at the canonical Permit2 address, and Uniswap V2 from its published builds,
- * served over JSON-RPC/HTTP. See README.md for the fixtures and how the artifacts are produced.
+ * Permit2 implementation at the canonical Permit2 address, Uniswap V2 from its published builds and
+ * two deliberately malicious tokens (a honeypot and a 90 % sell tax) pooled against WETH, served
+ * over JSON-RPC/HTTP; plus in-process EDR forks of other chains (`createEdrForkProvider`). See
+ * README.md for the fixtures and how the artifacts are produced.
  */
 
 export {

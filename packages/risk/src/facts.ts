@@ -47,6 +47,7 @@ const SELECTORS = {
 /** EIP-7702 delegation designator: `0xef0100` followed by the 20-byte delegate. */
 const DELEGATION = /^0xef0100([0-9a-f]{40})$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const NO_CODE = 'no contract code at the address';
 /** Longest token name or symbol kept; anything longer is a display attack, not metadata. */
 const MAX_TEXT = 128;
 
@@ -134,51 +135,55 @@ export class RpcFactsProvider implements FactsProvider {
     const { addressCache = {}, tokenCache = {} } = options;
     this.#addresses = new TtlLruCache(addressCache.size ?? 10_000, addressCache.ttlMs ?? 60_000, now);
     this.#tokens = new TtlLruCache(tokenCache.size ?? 10_000, tokenCache.ttlMs ?? 3_600_000, now);
-    this.#deployedAt = new TtlLruCache(100_000, Number.MAX_SAFE_INTEGER / 2, now);
+    this.#deployedAt = new TtlLruCache(100_000, Number.POSITIVE_INFINITY, now);
   }
 
-  address(chainId: number, address: Address): Promise<AddressFacts> {
-    const target = checkAddress(address);
+  async address(chainId: number, address: Address): Promise<AddressFacts> {
+    const target = parseAddressField(address);
     return this.#cached(`a:${chainId}:${target}`, this.#addresses, async () => {
       const request = this.#clients.get(chainId);
       if (request === undefined) return { kind: 'unknown', reason: `no RPC configured for chain ${chainId}` };
       try {
-        return await this.#readAddress(chainId, request, target);
+        return { answer: await this.#readAddress(chainId, request, target) };
       } catch (error) {
         return { kind: 'unknown', reason: describeRpcFailure(error) };
       }
     });
   }
 
-  token(chainId: number, address: Address): Promise<TokenFactsResult> {
-    const target = checkAddress(address);
+  async token(chainId: number, address: Address): Promise<TokenFactsResult> {
+    const target = parseAddressField(address);
     return this.#cached(`t:${chainId}:${target}`, this.#tokens, async () => {
       const request = this.#clients.get(chainId);
       if (request === undefined) return { standard: 'unknown', reason: `no RPC configured for chain ${chainId}` };
       try {
-        return await readTokenFacts(this.#call(request), target);
+        const facts = await readTokenFacts(this.#call(request), target);
+        // No code yet may be a token about to be deployed (CREATE2): ask again next time.
+        return facts.reason === NO_CODE ? facts : { answer: facts };
       } catch (error) {
         return { standard: 'unknown', reason: describeRpcFailure(error) };
       }
     });
   }
 
-  /** Serves from `cache`, shares one lookup among concurrent callers, and caches only real answers. */
+  /**
+   * Serves from `cache` and shares one lookup among concurrent callers. `load` wraps what the node
+   * answered in `{ answer }`, which is cached; a bare value (a failure) is returned uncached.
+   */
   async #cached<V extends AddressFacts | TokenFactsResult>(
     key: string,
     cache: TtlLruCache<V>,
-    load: () => Promise<V>,
+    load: () => Promise<V | { answer: V }>,
   ): Promise<V> {
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     const pending = this.#inFlight.get(key);
     if (pending !== undefined) return pending as Promise<V>;
     const promise = load()
-      .then((value) => {
-        const failed =
-          ('kind' in value && value.kind === 'unknown') || ('reason' in value && value.reason !== undefined);
-        if (!failed) cache.set(key, value);
-        return value;
+      .then((loaded) => {
+        if (!('answer' in loaded)) return loaded;
+        cache.set(key, loaded.answer);
+        return loaded.answer;
       })
       .finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, promise);
@@ -186,21 +191,21 @@ export class RpcFactsProvider implements FactsProvider {
   }
 
   #call(request: RpcRequestFn): RpcCall {
-    return (method, params) => withTimeout(request({ method, params }), this.#timeoutMs, method);
+    return (method, params) => withRpcTimeout(request({ method, params }), this.#timeoutMs, method);
   }
 
   async #readAddress(chainId: number, request: RpcRequestFn, address: Address): Promise<AddressFacts> {
     const call = this.#call(request);
     const [code, nonceHex] = await Promise.all([
-      call('eth_getCode', [address, 'latest']).then((c) => asHex(c, 'eth_getCode')),
-      call('eth_getTransactionCount', [address, 'latest']).then((n) => asHex(n, 'eth_getTransactionCount')),
+      call('eth_getCode', [address, 'latest']).then((c) => rpcHex(c, 'eth_getCode')),
+      call('eth_getTransactionCount', [address, 'latest']).then((n) => rpcHex(n, 'eth_getTransactionCount')),
     ]);
     const nonce = Number(BigInt(nonceHex));
     if (code === '0x') return nonce > 0 ? { kind: 'eoa', nonce } : { kind: 'empty', nonce };
     const delegation = DELEGATION.exec(code);
     if (delegation?.[1] !== undefined) {
       const delegate = `0x${delegation[1]}` as Address;
-      const delegateCode = asHex(await call('eth_getCode', [delegate, 'latest']), 'eth_getCode');
+      const delegateCode = rpcHex(await call('eth_getCode', [delegate, 'latest']), 'eth_getCode');
       return { kind: 'delegated', delegate, codeHash: keccak256(delegateCode), nonce };
     }
     const facts: AddressFacts = { kind: 'contract', codeHash: keccak256(code), nonce };
@@ -227,7 +232,7 @@ export class RpcFactsProvider implements FactsProvider {
       if (isTimeout(error)) throw error; // a dead node is not a pruned node
       return undefined;
     }
-    const header = (await call('eth_getBlockByNumber', [toQuantity(block), false])) as { timestamp?: unknown } | null;
+    const header = (await call('eth_getBlockByNumber', [rpcQuantity(block), false])) as { timestamp?: unknown } | null;
     if (typeof header?.timestamp !== 'string') return undefined;
     const timestamp = Number(BigInt(header.timestamp));
     this.#deployedAt.set(key, timestamp);
@@ -235,15 +240,16 @@ export class RpcFactsProvider implements FactsProvider {
   }
 }
 
-type RpcCall = (method: string, params: readonly unknown[]) => Promise<unknown>;
+/** One JSON-RPC call: method and positional params in, result out. */
+export type RpcCall = (method: string, params: readonly unknown[]) => Promise<unknown>;
 
 async function findDeploymentBlock(call: RpcCall, address: Address): Promise<bigint> {
-  let high = BigInt(asHex(await call('eth_blockNumber', []), 'eth_blockNumber'));
+  let high = BigInt(rpcHex(await call('eth_blockNumber', []), 'eth_blockNumber'));
   let low = 0n;
   // Invariant: the code exists at `high`; it may or may not exist at `low`.
   while (low < high) {
     const middle = (low + high) / 2n;
-    const code = asHex(await call('eth_getCode', [address, toQuantity(middle)]), 'eth_getCode');
+    const code = rpcHex(await call('eth_getCode', [address, rpcQuantity(middle)]), 'eth_getCode');
     if (code === '0x') low = middle + 1n;
     else high = middle;
   }
@@ -256,13 +262,13 @@ async function findDeploymentBlock(call: RpcCall, address: Address): Promise<big
  * propagates, so the caller can answer `unknown`.
  */
 export async function readTokenFacts(call: RpcCall, token: Address): Promise<TokenFactsResult> {
-  const code = asHex(await call('eth_getCode', [token, 'latest']), 'eth_getCode');
-  if (code === '0x') return { standard: 'unknown', reason: 'no contract code at the address' };
+  const code = rpcHex(await call('eth_getCode', [token, 'latest']), 'eth_getCode');
+  if (code === '0x') return { standard: 'unknown', reason: NO_CODE };
   const read = async (data: Hex): Promise<Hex | undefined> => {
     try {
-      return asHex(await call('eth_call', [{ to: token, data }, 'latest']), 'eth_call');
+      return rpcHex(await call('eth_call', [{ to: token, data }, 'latest']), 'eth_call');
     } catch (error) {
-      if (isExecutionError(error)) return undefined;
+      if (nodeAnswered(error)) return undefined;
       throw error;
     }
   };
@@ -280,8 +286,8 @@ export async function readTokenFacts(call: RpcCall, token: Address): Promise<Tok
   const totalSupply = firstWord(supplyData);
   const standard = tokenStandard(is721, is1155, decimals !== undefined || totalSupply !== undefined);
   const facts: TokenFactsResult = { standard };
-  const symbol = decodeText(symbolData);
-  const name = decodeText(nameData);
+  const symbol = decodeTokenText(symbolData);
+  const name = decodeTokenText(nameData);
   if (symbol !== undefined) facts.symbol = symbol;
   if (name !== undefined) facts.name = name;
   if (standard === 'erc20' && decimals !== undefined && decimals <= 255n) facts.decimals = Number(decimals);
@@ -303,7 +309,7 @@ function firstWord(data: Hex | undefined): bigint | undefined {
 }
 
 /** A `string` return value, or the `bytes32` that pre-standard tokens (MKR, SAI) return instead. */
-export function decodeText(data: Hex | undefined): string | undefined {
+export function decodeTokenText(data: Hex | undefined): string | undefined {
   if (data === undefined || data.length % 2 !== 0) return undefined;
   const body = data.slice(2);
   const size = body.length / 2;
@@ -340,11 +346,11 @@ export function decodeText(data: Hex | undefined): string | undefined {
 
 /** Always unknown: for running without any chain access. */
 export class OfflineFactsProvider implements FactsProvider {
-  async address(): Promise<AddressFacts> {
+  async address(_chainId: number, _address: Address): Promise<AddressFacts> {
     return { kind: 'unknown', reason: 'offline' };
   }
 
-  async token(): Promise<TokenFactsResult> {
+  async token(_chainId: number, _address: Address): Promise<TokenFactsResult> {
     return { standard: 'unknown', reason: 'offline' };
   }
 }
@@ -394,7 +400,7 @@ function invalidOption(field: string, expected: string, got: unknown): BaseError
 }
 
 /** A 0x-hex address, lowercased; anything else is a RISK_INVALID_REQUEST naming `field`. */
-export function checkAddress(value: string | undefined, field = 'address'): Address {
+export function parseAddressField(value: string | undefined, field = 'address'): Address {
   if (value === undefined || !ADDRESS.test(value)) {
     const got = value === undefined ? 'nothing' : `"${value.slice(0, 80)}"`;
     throw new BaseError('RISK_INVALID_REQUEST', `"${field}" expected a 20-byte 0x-hex address, got ${got}`, {
@@ -404,12 +410,12 @@ export function checkAddress(value: string | undefined, field = 'address'): Addr
   return value.toLowerCase() as Address;
 }
 
-export function toQuantity(value: bigint | number): Hex {
+export function rpcQuantity(value: bigint | number): Hex {
   return `0x${value.toString(16)}`;
 }
 
 /** A hex string from an RPC answer, lowercased; anything else is a malformed answer. */
-export function asHex(value: unknown, method: string): Hex {
+export function rpcHex(value: unknown, method: string): Hex {
   if (typeof value !== 'string' || !/^0x[0-9a-fA-F]*$/.test(value)) {
     throw new BaseError('RPC_REQUEST_FAILED', `${method} returned a malformed answer.`, { details: { method } });
   }
@@ -417,7 +423,7 @@ export function asHex(value: unknown, method: string): Hex {
 }
 
 /** Rejects with RPC_REQUEST_FAILED (details.timeoutMs set) if `promise` has not settled in `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, method: string): Promise<T> {
+export function withRpcTimeout<T>(promise: Promise<T>, ms: number, method: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -442,7 +448,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The error, its `cause`s and nested `error`/`details` objects, outermost first (bounded). */
-export function* errorChain(error: unknown): Generator<Record<string, unknown>> {
+export function* rpcErrorChain(error: unknown): Generator<Record<string, unknown>> {
   const queue: unknown[] = [error];
   const seen = new Set<unknown>();
   while (queue.length > 0 && seen.size < 16) {
@@ -458,9 +464,9 @@ export function* errorChain(error: unknown): Generator<Record<string, unknown>> 
  * Whether the node answered (a revert, an unsupported method, a refused transaction) as opposed
  * to not answering at all (connection refused, timeout): only the first leaves the node usable.
  */
-export function isExecutionError(error: unknown): boolean {
+export function nodeAnswered(error: unknown): boolean {
   if (isTimeout(error)) return false;
-  for (const e of errorChain(error)) {
+  for (const e of rpcErrorChain(error)) {
     if (typeof e.code === 'number' && e.code !== -1) return true;
     if (typeof e.rpcCode === 'number') return true;
     if (typeof e.data === 'string' && /^0x[0-9a-fA-F]*$/.test(e.data)) return true;

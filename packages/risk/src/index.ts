@@ -27,6 +27,7 @@ export {
   type JsonRpcResponse,
   withFirewall,
 } from './firewall.js';
+export * from './honeypot.js';
 export { foldSymbol, type KnownToken, KnownTokens } from './known-tokens.js';
 export {
   invalidRequest,
@@ -36,4 +37,6 @@ export {
   normalizeUint,
 } from './normalize.js';
 export * from './rules/index.js';
+export * from './simulate.js';
+export { ChainSimulator, type ChainSimulatorOptions } from './simulator.js';
 export * from './types.js';

@@ -103,7 +103,8 @@ export class KnownTokens {
 
 /** `address,chainId,label,name,symbol,…` rows; rows without a valid address, chain or symbol are left out. */
 function parseTokenCsv(text: string): KnownToken[] {
-  const rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<
+  // The list's writer escapes quotes inside quoted fields with a backslash.
+  const rows = parse(text, { columns: true, escape: '\\', skip_empty_lines: true, relax_column_count: true }) as Record<
     string,
     string | undefined
   >[];

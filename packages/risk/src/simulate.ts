@@ -18,15 +18,15 @@ import { BaseError } from '@custos/core';
 import { createEdrForkProvider, type EdrForkOptions } from '@custos/devchain';
 import { decodeAbiParameters, decodeErrorResult, parseAbi, toEventSelector } from 'viem';
 import {
-  asHex,
-  checkAddress,
   describeRpcFailure,
   type Eip1193Like,
-  errorChain,
-  isExecutionError,
+  nodeAnswered,
+  parseAddressField,
   readTokenFacts,
+  rpcErrorChain,
+  rpcHex,
+  rpcQuantity,
   type TokenFactsResult,
-  toQuantity,
 } from './facts.js';
 import type {
   Address,
@@ -86,17 +86,11 @@ const KNOWN_ERRORS = parseAbi([
   'error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)',
   'error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)',
   'error ERC20InvalidReceiver(address receiver)',
-  'error ERC20InvalidSender(address sender)',
-  'error ERC20InvalidApprover(address approver)',
-  'error ERC20InvalidSpender(address spender)',
   'error ERC721NonexistentToken(uint256 tokenId)',
   'error ERC721IncorrectOwner(address sender, uint256 tokenId, address owner)',
   'error ERC721InsufficientApproval(address operator, uint256 tokenId)',
-  'error ERC721InvalidReceiver(address receiver)',
   'error ERC1155InsufficientBalance(address sender, uint256 balance, uint256 needed, uint256 tokenId)',
   'error ERC1155MissingApprovalForAll(address operator, address owner)',
-  'error ERC2612ExpiredSignature(uint256 deadline)',
-  'error ERC2612InvalidSigner(address signer, address owner)',
 ]);
 
 const PANIC_CODES: Readonly<Record<number, string>> = {
@@ -148,7 +142,11 @@ export function withProviderLock<T>(provider: object, task: () => Promise<T>): P
   return run;
 }
 
-export async function rpc(provider: Eip1193Like, method: string, params: readonly unknown[] = []): Promise<unknown> {
+export async function callRpc(
+  provider: Eip1193Like,
+  method: string,
+  params: readonly unknown[] = [],
+): Promise<unknown> {
   return provider.request({ method, params });
 }
 
@@ -168,7 +166,7 @@ export function withSnapshot<T>(provider: Eip1193Like, task: () => Promise<T>): 
   return withProviderLock(provider, async () => {
     let snapshot: unknown;
     try {
-      snapshot = await rpc(provider, 'evm_snapshot');
+      snapshot = await callRpc(provider, 'evm_snapshot');
     } catch (error) {
       throw simulationFailure('The node cannot take a state snapshot.', 'evm_snapshot', error);
     }
@@ -178,7 +176,7 @@ export function withSnapshot<T>(provider: Eip1193Like, task: () => Promise<T>): 
     } catch (error) {
       outcome = { ok: false, error };
     }
-    const reverted = await rpc(provider, 'evm_revert', [snapshot]).catch((error: unknown) => error);
+    const reverted = await callRpc(provider, 'evm_revert', [snapshot]).catch((error: unknown) => error);
     if (reverted !== true) {
       // The chain now holds simulated state: that must win over any result of the task.
       throw simulationFailure('The simulated state could not be reverted.', 'evm_revert', reverted);
@@ -188,7 +186,7 @@ export function withSnapshot<T>(provider: Eip1193Like, task: () => Promise<T>): 
   });
 }
 
-export interface Receipt {
+export interface SimulatedReceipt {
   status: Hex;
   gasUsed: Hex;
   effectiveGasPrice?: Hex;
@@ -196,10 +194,10 @@ export interface Receipt {
   logs: { address: Address; topics: Hex[]; data: Hex }[];
 }
 
-export interface SendResult {
+export interface ImpersonatedSendResult {
   success: boolean;
   /** Absent when the node refused the transaction before mining it. */
-  receipt?: Receipt | undefined;
+  receipt?: SimulatedReceipt | undefined;
   revertReason?: string | undefined;
   /** Native currency the sender paid for gas (0 when the node priced gas at zero). */
   gasPaid: bigint;
@@ -207,7 +205,7 @@ export interface SendResult {
   toppedUp: bigint;
 }
 
-export interface SendRequest {
+export interface ImpersonatedSend {
   from: Address;
   to?: Address | undefined;
   value: bigint;
@@ -218,18 +216,18 @@ export interface SendRequest {
 /** Gas settings for the next block: zero when the node lets us set the base fee to zero. */
 async function prepareGasPrice(provider: Eip1193Like): Promise<Record<string, Hex>> {
   try {
-    await rpc(provider, 'hardhat_setNextBlockBaseFeePerGas', ['0x0']);
+    await callRpc(provider, 'hardhat_setNextBlockBaseFeePerGas', ['0x0']);
     return { maxFeePerGas: '0x0', maxPriorityFeePerGas: '0x0' };
   } catch (error) {
-    if (!isExecutionError(error)) throw error;
-    return { gasPrice: asHex(await rpc(provider, 'eth_gasPrice'), 'eth_gasPrice') };
+    if (!nodeAnswered(error)) throw error;
+    return { gasPrice: rpcHex(await callRpc(provider, 'eth_gasPrice'), 'eth_gasPrice') };
   }
 }
 
 /** Finds revert data and a transaction hash in whatever error object the node's client threw. */
 function revertInfo(error: unknown): { data?: Hex; hash?: Hex } {
   const info: { data?: Hex; hash?: Hex } = {};
-  for (const e of errorChain(error)) {
+  for (const e of rpcErrorChain(error)) {
     if (info.data === undefined && typeof e.data === 'string' && /^0x[0-9a-fA-F]*$/.test(e.data)) {
       info.data = e.data.toLowerCase() as Hex;
     }
@@ -240,8 +238,8 @@ function revertInfo(error: unknown): { data?: Hex; hash?: Hex } {
   return info;
 }
 
-async function receiptOf(provider: Eip1193Like, hash: unknown): Promise<Receipt | undefined> {
-  const receipt = (await rpc(provider, 'eth_getTransactionReceipt', [hash])) as Receipt | null;
+async function receiptOf(provider: Eip1193Like, hash: unknown): Promise<SimulatedReceipt | undefined> {
+  const receipt = (await callRpc(provider, 'eth_getTransactionReceipt', [hash])) as SimulatedReceipt | null;
   return receipt ?? undefined;
 }
 
@@ -251,30 +249,30 @@ async function receiptOf(provider: Eip1193Like, hash: unknown): Promise<Receipt 
  * the node refuses or reverts is a failed result, not an exception: the wallet's transaction
  * would fail the same way.
  */
-export async function sendImpersonated(provider: Eip1193Like, tx: SendRequest): Promise<SendResult> {
+export async function sendImpersonated(provider: Eip1193Like, tx: ImpersonatedSend): Promise<ImpersonatedSendResult> {
   const pricing = await prepareGasPrice(provider);
   const gas = tx.gas ?? (await defaultGas(provider));
   const price = BigInt(pricing.gasPrice ?? '0x0');
   let toppedUp = 0n;
   if (price > 0n) {
-    const balance = await balanceOf(provider, tx.from);
+    const balance = await nativeBalance(provider, tx.from);
     if (balance < tx.value + gas * price) {
       toppedUp = gas * price;
-      await rpc(provider, 'hardhat_setBalance', [tx.from, toQuantity(balance + toppedUp)]);
+      await callRpc(provider, 'hardhat_setBalance', [tx.from, rpcQuantity(balance + toppedUp)]);
     }
   }
   const request = {
     from: tx.from,
     ...(tx.to === undefined ? {} : { to: tx.to }),
-    value: toQuantity(tx.value),
+    value: rpcQuantity(tx.value),
     data: tx.data,
-    gas: toQuantity(gas),
+    gas: rpcQuantity(gas),
     ...pricing,
   };
-  const preBlock = asHex(await rpc(provider, 'eth_blockNumber'), 'eth_blockNumber');
-  let receipt: Receipt | undefined;
+  const preBlock = rpcHex(await callRpc(provider, 'eth_blockNumber'), 'eth_blockNumber');
+  let receipt: SimulatedReceipt | undefined;
   try {
-    receipt = await receiptOf(provider, await rpc(provider, 'eth_sendTransaction', [request]));
+    receipt = await receiptOf(provider, await callRpc(provider, 'eth_sendTransaction', [request]));
   } catch (error) {
     // Hardhat-style nodes throw on a reverted transaction (it is still mined; the hash is in the error).
     const info = revertInfo(error);
@@ -298,7 +296,7 @@ export async function sendImpersonated(provider: Eip1193Like, tx: SendRequest): 
 /** The revert reason of a transaction that was mined as failed, by replaying it on the state before. */
 async function replayRevert(provider: Eip1193Like, request: Record<string, unknown>, block: Hex): Promise<string> {
   try {
-    await rpc(provider, 'eth_call', [request, block]);
+    await callRpc(provider, 'eth_call', [request, block]);
     return 'reverted (the replay succeeded; the reason is unknown)';
   } catch (error) {
     const data = revertInfo(error).data;
@@ -306,13 +304,13 @@ async function replayRevert(provider: Eip1193Like, request: Record<string, unkno
   }
 }
 
-function gasPaidFor(receipt: Receipt | undefined): bigint {
+function gasPaidFor(receipt: SimulatedReceipt | undefined): bigint {
   if (receipt === undefined) return 0n;
   return BigInt(receipt.gasUsed) * BigInt(receipt.effectiveGasPrice ?? '0x0');
 }
 
 async function defaultGas(provider: Eip1193Like): Promise<bigint> {
-  const block = (await rpc(provider, 'eth_getBlockByNumber', ['latest', false])) as { gasLimit?: Hex } | null;
+  const block = (await callRpc(provider, 'eth_getBlockByNumber', ['latest', false])) as { gasLimit?: Hex } | null;
   const limit = block?.gasLimit === undefined ? MAX_TX_GAS : BigInt(block.gasLimit);
   return limit < MAX_TX_GAS ? limit : MAX_TX_GAS;
 }
@@ -320,19 +318,19 @@ async function defaultGas(provider: Eip1193Like): Promise<bigint> {
 /** Impersonates `account` for the duration of `task` (inside a snapshot). */
 export async function asImpersonated<T>(provider: Eip1193Like, account: Address, task: () => Promise<T>): Promise<T> {
   try {
-    await rpc(provider, 'hardhat_impersonateAccount', [account]);
+    await callRpc(provider, 'hardhat_impersonateAccount', [account]);
   } catch (error) {
     throw simulationFailure('The node cannot impersonate the sender.', 'hardhat_impersonateAccount', error);
   }
   try {
     return await task();
   } finally {
-    await rpc(provider, 'hardhat_stopImpersonatingAccount', [account]);
+    await callRpc(provider, 'hardhat_stopImpersonatingAccount', [account]);
   }
 }
 
-export async function balanceOf(provider: Eip1193Like, account: Address): Promise<bigint> {
-  return BigInt(asHex(await rpc(provider, 'eth_getBalance', [account, 'latest']), 'eth_getBalance'));
+export async function nativeBalance(provider: Eip1193Like, account: Address): Promise<bigint> {
+  return BigInt(rpcHex(await callRpc(provider, 'eth_getBalance', [account, 'latest']), 'eth_getBalance'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -357,7 +355,7 @@ interface Movement {
 }
 
 /** Token movements in the logs: ERC-20 / ERC-721 `Transfer`, ERC-1155 `TransferSingle` / `TransferBatch`. */
-function movements(logs: Receipt['logs']): Movement[] {
+function movements(logs: SimulatedReceipt['logs']): Movement[] {
   const found: Movement[] = [];
   for (const log of logs) {
     const token = log.address.toLowerCase() as Address;
@@ -376,21 +374,19 @@ function movements(logs: Receipt['logs']): Movement[] {
       const from = topicAddress(t2);
       const to = topicAddress(t3);
       if (from === undefined || to === undefined) continue;
-      try {
-        let ids: readonly bigint[];
-        let amounts: readonly bigint[];
-        if (topic0 === TOPICS.transferSingle) {
-          const [id, amount] = decodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }], log.data);
-          ids = [id];
-          amounts = [amount];
-        } else {
+      let ids: readonly (bigint | undefined)[] = [word(log.data, 0)];
+      let amounts: readonly (bigint | undefined)[] = [word(log.data, 1)];
+      if (topic0 === TOPICS.transferBatch) {
+        try {
           [ids, amounts] = decodeAbiParameters([{ type: 'uint256[]' }, { type: 'uint256[]' }], log.data);
+        } catch {
+          // A malformed batch from a non-conforming contract: it moved nothing we can name.
+          ids = [];
         }
-        for (const [i, id] of ids.entries()) {
-          found.push({ asset: 'erc1155', token, from, to, id, amount: amounts[i] ?? 0n });
-        }
-      } catch {
-        // A malformed ERC-1155 event from a non-conforming contract: it moved nothing we can name.
+      }
+      for (const [i, id] of ids.entries()) {
+        const amount = amounts[i];
+        if (id !== undefined && amount !== undefined) found.push({ asset: 'erc1155', token, from, to, id, amount });
       }
     }
   }
@@ -426,7 +422,7 @@ function assetChanges(moves: Movement[], user: Address): AssetChange[] {
 
 /** Approvals the user granted or changed, last event per (standard, token, spender, id) winning. */
 async function approvalChanges(
-  logs: Receipt['logs'],
+  logs: SimulatedReceipt['logs'],
   user: Address,
   standardOf: (token: Address) => Promise<TokenFacts['standard']>,
 ): Promise<ApprovalChange[]> {
@@ -491,36 +487,46 @@ function checkUint(value: string | undefined, field: string): bigint | undefined
 /** Installs each EIP-7702 delegation the transaction carries, as signing it would (chain 0 = any chain). */
 async function installDelegations(provider: Eip1193Like, tx: SimulationTransaction, from: Address): Promise<void> {
   if (tx.authorizationList === undefined || tx.authorizationList.length === 0) return;
-  const chainId = Number(BigInt(asHex(await rpc(provider, 'eth_chainId'), 'eth_chainId')));
+  const chainId = Number(BigInt(rpcHex(await callRpc(provider, 'eth_chainId'), 'eth_chainId')));
   for (const [i, auth] of tx.authorizationList.entries()) {
     if (auth.chainId !== 0 && auth.chainId !== chainId) continue;
     const authority =
-      auth.authority === undefined ? from : checkAddress(auth.authority, `authorizationList[${i}].authority`);
-    const delegate = checkAddress(auth.address, `authorizationList[${i}].address`);
+      auth.authority === undefined ? from : parseAddressField(auth.authority, `authorizationList[${i}].authority`);
+    const delegate = parseAddressField(auth.address, `authorizationList[${i}].address`);
     const code = delegate === ZERO_ADDRESS ? '0x' : `0xef0100${delegate.slice(2)}`;
-    await rpc(provider, 'hardhat_setCode', [authority, code]);
+    await callRpc(provider, 'hardhat_setCode', [authority, code]);
   }
 }
 
-/** Runs `input.tx` in a snapshot of the provider's chain and reports what it did for the user. */
-export async function simulateTransaction(input: SimulateTransactionInput): Promise<SimulationResult> {
-  const { provider, tx } = input;
-  const from = checkAddress(tx.from, 'tx.from');
-  const to = tx.to === undefined ? undefined : checkAddress(tx.to, 'tx.to');
-  const user = input.user === undefined ? from : checkAddress(input.user, 'user');
-  const value = checkUint(tx.value, 'tx.value') ?? 0n;
-  const gas = checkUint(tx.gas, 'tx.gas');
+/** The transaction's fields checked and canonical (lowercase hex, bigints). */
+function parseTransaction(input: SimulateTransactionInput): ImpersonatedSend & { from: Address; user: Address } {
+  const { tx } = input;
+  const from = parseAddressField(tx.from, 'tx.from');
   if (!/^0x([0-9a-fA-F]{2})*$/.test(tx.data)) {
     throw new BaseError('RISK_INVALID_REQUEST', '"tx.data" expected even-length 0x-hex', {
       details: { field: 'tx.data' },
     });
   }
-  const data = tx.data.toLowerCase() as Hex;
+  return {
+    from,
+    to: tx.to === undefined ? undefined : parseAddressField(tx.to, 'tx.to'),
+    user: input.user === undefined ? from : parseAddressField(input.user, 'user'),
+    value: checkUint(tx.value, 'tx.value') ?? 0n,
+    gas: checkUint(tx.gas, 'tx.gas'),
+    data: tx.data.toLowerCase() as Hex,
+  };
+}
+
+/** Runs `input.tx` in a snapshot of the provider's chain and reports what it did for the user. */
+export async function simulateTransaction(input: SimulateTransactionInput): Promise<SimulationResult> {
+  const { provider, tx } = input;
+  const { user, ...send } = parseTransaction(input);
+  const { from, to } = send;
   const facts = new Map<Address, Promise<TokenFacts>>();
   const tokenFacts = (token: Address): Promise<TokenFacts> => {
     let pending = facts.get(token);
     if (pending === undefined) {
-      pending = (input.tokenFacts ?? ((t) => readTokenFacts((m, p) => rpc(provider, m, p), t)))(token).catch(
+      pending = (input.tokenFacts ?? ((t) => readTokenFacts((m, p) => callRpc(provider, m, p), t)))(token).catch(
         (error: unknown): TokenFactsResult => ({ standard: 'unknown', reason: describeRpcFailure(error) }),
       );
       facts.set(token, pending);
@@ -529,12 +535,12 @@ export async function simulateTransaction(input: SimulateTransactionInput): Prom
   };
 
   return withSnapshot(provider, async () => {
-    const block = BigInt(asHex(await rpc(provider, 'eth_blockNumber'), 'eth_blockNumber'));
+    const block = BigInt(rpcHex(await callRpc(provider, 'eth_blockNumber'), 'eth_blockNumber'));
     await installDelegations(provider, tx, from);
     const sent = await asImpersonated(provider, from, async () => {
-      const before = await balanceOf(provider, user);
-      const result = await sendImpersonated(provider, { from, to, value, data, gas });
-      return { result, before, after: await balanceOf(provider, user) };
+      const before = await nativeBalance(provider, user);
+      const result = await sendImpersonated(provider, send);
+      return { result, before, after: await nativeBalance(provider, user) };
     });
     const { result } = sent;
     const outcome: SimulationResult = {

@@ -22,7 +22,10 @@ interface ServeFlags {
   rateLimit?: string;
   enrolRateLimit?: string;
   masterKeyFile?: string;
+  rpcUrl?: string[];
 }
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function registerServe(program: Command): void {
   program
@@ -46,6 +49,11 @@ export function registerServe(program: Command): void {
       '--master-key-file <file>',
       'MPC master key, 64 hex characters (CUSTOS_MASTER_KEY_FILE, or the key in CUSTOS_MASTER_KEY; default <data dir>/master-key, generated once)',
     )
+    .option(
+      '--rpc-url <chainId=url>',
+      'JSON-RPC node of a real chain, for the risk engine and the firewall at /rpc/<chainId>; repeatable (CUSTOS_RPC_URLS, comma-separated)',
+      collect,
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       // --json, --data-dir and --operator-token are global options, shared with the other commands.
       const globals = command.optsWithGlobals<{ json?: boolean; dataDir?: string; operatorToken?: string }>();
@@ -66,6 +74,7 @@ export function registerServe(program: Command): void {
           rateLimit: flags.rateLimit,
           enrolRateLimit: flags.enrolRateLimit,
           masterKeyFile: flags.masterKeyFile,
+          rpcUrls: flags.rpcUrl,
         },
         process.env,
       );
@@ -93,6 +102,8 @@ function describe(info: ServerInfo, token: string | undefined): string {
   if (info.redis) lines.push(`  redis           ${info.redis}`);
   const key = info.mpc;
   lines.push(`  mpc master key  ${key.masterKeySource}${key.masterKeyGenerated ? ' (generated now: back it up)' : ''}`);
+  if (info.firewall.chains.length > 0)
+    lines.push(`  firewall        ${info.firewall.chains.map((id) => `${info.url}/rpc/${id}`).join(', ')}`);
   if (info.dev) {
     const d = info.dev;
     const state =

@@ -4,13 +4,15 @@
  * INVALID_INPUT naming the first bad field; the handler never sees it.
  */
 import { BaseError } from '@custos/core';
-import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { z } from 'zod';
 import type { Access, Principal } from '../access/principals.js';
 import type { Services } from '../services.js';
 
 type Schema = z.ZodType;
 type Out<S> = S extends Schema ? z.output<S> : undefined;
+
+export type RouteErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
 
 export interface RouteContext<B, Q, P> {
   body: B;
@@ -33,6 +35,11 @@ export interface RouteDefinition<
   access: Access;
   /** Largest accepted body in bytes when it differs from the server's 1 MiB. */
   bodyLimit?: number;
+  /**
+   * Answers this route's errors (body parsing included) instead of the server's handler, for
+   * routes that speak another protocol's errors (JSON-RPC); it may hand an error back to it.
+   */
+  errorHandler?: RouteErrorHandler;
   body?: B;
   query?: Q;
   params?: P;
@@ -46,6 +53,7 @@ export interface Route {
   summary: string;
   access: Access;
   bodyLimit?: number;
+  errorHandler?: RouteErrorHandler;
   body?: Schema;
   query?: Schema;
   params?: Schema;

@@ -15,6 +15,7 @@ import { createLabelsRuntime } from '../labels/runtime.js';
 import { createMetrics } from '../metrics.js';
 import { createMpcServices, type MpcServicesOptions } from '../mpc/context.js';
 import { checkMasterKey } from '../mpc/secrets.js';
+import { createRiskRuntime, type RiskChainConfig } from '../risk/runtime.js';
 import type { Services } from '../services.js';
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
@@ -56,6 +57,11 @@ export interface HarnessOptions {
    * the store first (slower; off by default, when look-ups answer from the shipped index).
    */
   labels?: { dir: string; seed?: boolean; pollMs?: number };
+  /**
+   * The risk engine, scan routes and firewall over these chains (e.g. a dev chain started by the
+   * test, `dev: true`), with the labels of `labels` when given; `simulate` defaults to false here.
+   */
+  risk?: { chains?: RiskChainConfig[]; simulate?: boolean };
 }
 
 export async function createHarness(
@@ -85,6 +91,14 @@ export async function createHarness(
       })
     : undefined;
   if (labels) await labels.start();
+  const risk = options.risk
+    ? createRiskRuntime({
+        ...(labels ? { labels: labels.service } : {}),
+        chains: options.risk.chains ?? [],
+        logger: silentLogger,
+        simulate: options.risk.simulate ?? false,
+      })
+    : undefined;
   const services: Services = {
     db,
     config: resolveServerConfig({ ...config }),
@@ -92,6 +106,7 @@ export async function createHarness(
     metrics: createMetrics(),
     ...(mpc === undefined ? {} : { mpc }),
     ...(labels === undefined ? {} : { labels }),
+    ...(risk === undefined ? {} : { risk }),
   };
   const built = await buildApp({
     services,
@@ -107,6 +122,7 @@ export async function createHarness(
     accounts: { alice: alice.id, bob: bob.id },
     async close() {
       await built.app.close();
+      await risk?.close();
       await labels?.close();
       if (options.db === undefined) await db.close();
     },

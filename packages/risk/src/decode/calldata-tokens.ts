@@ -6,7 +6,7 @@
  * Safe master copies). `actor` on each intent is whose assets or rights move: the caller, except
  * where the function names them (`transferFrom`'s `from`, a permit's `owner`).
  */
-import type { Address, Intent } from '../types.js';
+import type { Address, Hex, Intent } from '../types.js';
 import { type CallContext, type CallHandler, childPath, defineCall, lower, uint } from './calldata-core.js';
 
 const MAX_UINT256 = (1n << 256n) - 1n;
@@ -51,11 +51,11 @@ function upgrade(implementation: string, call: CallContext, contract: Address = 
 }
 
 /** The initialiser an upgrade runs: delegatecalled by the proxy, so it acts as the proxy with the caller as sender. */
-function upgradeCall(proxy: Address, data: string, call: CallContext): Intent[] {
+function upgradeCall(proxy: Address, data: Hex, call: CallContext): Intent[] {
   if (data === '0x') return [];
   return call.inner({
     to: proxy,
-    data: data as `0x${string}`,
+    data,
     value: '0',
     actor: call.actor,
     path: childPath(call.path, call.signature.slice(0, call.signature.indexOf('('))),

@@ -74,10 +74,14 @@ interface Command {
   handle(args: readonly unknown[], command: CommandContext): Intent[];
 }
 
+type CommandArgs<P extends string> = DecodeAbiParametersReturnType<
+  ParseAbiParameters<P> extends infer Params extends readonly AbiParameter[] ? Params : never
+>;
+
 function command<const P extends string>(
   name: string,
   params: P,
-  handle: (args: DecodeAbiParametersReturnType<ParseAbiParameters<P>>, command: CommandContext) => Intent[],
+  handle: (args: CommandArgs<P>, command: CommandContext) => Intent[],
 ): Command {
   return {
     name,
@@ -116,13 +120,13 @@ function payment(token: string, recipient: string, amount: bigint, command: Comm
   };
 }
 
-/** A command the decoder names but does not model (swaps, wraps, fee payments). */
-function opaque(name: string, types: string, command: CommandContext): Intent {
+/** A command the decoder names but does not model (swaps, wraps, fee payments, unknown commands). */
+function opaque(signature: string, command: CommandContext): Intent {
   return {
     kind: 'contract-call',
     to: command.router,
     selector: command.call.selector,
-    signature: `${name}(${types})`,
+    signature,
     value: '0',
     path: command.path,
     actor: command.user,
@@ -135,7 +139,8 @@ const PAYMENT = 'address token, address recipient, uint256 amount';
 
 /** A command the decoder checks the layout of and names, without modelling what it moves. */
 function opaqueCommand(name: string, params: string): Command {
-  return command(name, params, (_args, c) => [opaque(name, formatTypes(params), c)]);
+  const signature = `${name}(${formatTypes(params)})`;
+  return command(name, params, (_args, c) => [opaque(signature, c)]);
 }
 
 function formatTypes(params: string): string {
@@ -187,25 +192,25 @@ const COMMANDS = new Map<number, Command>([
 ]);
 
 /** Commands named for the record only: their layout differs between router versions. */
-const UNMODELLED: Record<number, string> = {
-  16: 'V4_SWAP (v2) | SEAPORT_V1_5 (v1.2)',
-  17: 'V3_POSITION_MANAGER_PERMIT (v2) | LOOKS_RARE_V2 (v1.2)',
-  18: 'V3_POSITION_MANAGER_CALL (v2) | NFTX (v1.2)',
-  19: 'V4_INITIALIZE_POOL (v2) | CRYPTOPUNKS (v1.2)',
-  20: 'V4_POSITION_MANAGER_CALL (v2) | LOOKS_RARE_1155 (v1.0)',
-  21: 'OWNER_CHECK_721 (v1)',
-  22: 'OWNER_CHECK_1155 (v1)',
-  23: 'SWEEP_ERC721 (v1)',
-  24: 'X2Y2_721 (v1)',
-  25: 'SUDOSWAP (v1)',
-  26: 'NFT20 (v1)',
-  27: 'X2Y2_1155 (v1)',
-  28: 'FOUNDATION (v1)',
-  29: 'SWEEP_ERC1155 (v1)',
-  30: 'ELEMENT_MARKET (v1)',
-  32: 'SEAPORT_V1_4 (v1.2) | EXECUTE_SUB_PLAN (v1.0)',
-  34: 'APPROVE_ERC20 (v1.2)',
-};
+const UNMODELLED = new Map<number, string>([
+  [0x10, 'V4_SWAP on v2 | SEAPORT_V1_5 on v1.2'],
+  [0x11, 'V3_POSITION_MANAGER_PERMIT on v2 | LOOKS_RARE_V2 on v1.2'],
+  [0x12, 'V3_POSITION_MANAGER_CALL on v2 | NFTX on v1.2'],
+  [0x13, 'V4_INITIALIZE_POOL on v2 | CRYPTOPUNKS on v1.2'],
+  [0x14, 'V4_POSITION_MANAGER_CALL on v2 | LOOKS_RARE_1155 on v1.0'],
+  [0x15, 'OWNER_CHECK_721 on v1'],
+  [0x16, 'OWNER_CHECK_1155 on v1'],
+  [0x17, 'SWEEP_ERC721 on v1'],
+  [0x18, 'X2Y2_721 on v1'],
+  [0x19, 'SUDOSWAP on v1'],
+  [0x1a, 'NFT20 on v1'],
+  [0x1b, 'X2Y2_1155 on v1'],
+  [0x1c, 'FOUNDATION on v1'],
+  [0x1d, 'SWEEP_ERC1155 on v1'],
+  [0x1e, 'ELEMENT_MARKET on v1'],
+  [0x20, 'SEAPORT_V1_4 on v1.2 | EXECUTE_SUB_PLAN on v1.0'],
+  [0x22, 'APPROVE_ERC20 on v1.2'],
+]);
 
 const SUB_PLAN = parseAbiParameters('bytes commands, bytes[] inputs');
 const EXECUTE_PLAN = defineCall('execute(bytes commands, bytes[] inputs)', ([cmds, ins], call) =>
@@ -227,8 +232,7 @@ function subPlan(commands: Hex, inputs: readonly Hex[], command: CommandContext)
 
 function unknownCommand(byte: number, command: CommandContext): Intent {
   const code = `0x${(byte & 0x7f).toString(16).padStart(2, '0')}`;
-  const name = UNMODELLED[byte & 0x7f];
-  return opaque(`UNIVERSAL_ROUTER_COMMAND_${code}`, name ?? 'unknown', command);
+  return opaque(`Universal Router command ${code} (${UNMODELLED.get(byte & 0x7f) ?? 'unknown'})`, command);
 }
 
 function tryDecode(params: readonly AbiParameter[], input: Hex): readonly unknown[] | undefined {

@@ -52,10 +52,27 @@ export function decodedSignatures(): string[] {
 }
 
 /**
+ * How many bytes of nested calldata one decode may visit, copies included (each nested call
+ * costs at least 32). ABI offsets may point many array elements at one blob, so every level of
+ * nesting can multiply the work; this bounds it. A real transaction (≤ 128 KiB) nested to the
+ * depth limit stays far below it.
+ */
+export const MAX_NESTED_CALLDATA_BYTES = 1 << 20;
+
+interface Budget {
+  remaining: number;
+}
+
+/**
  * Decodes one call. `depth` is the wrapper nesting level (0 for a top-level call); wrappers
- * recurse with `depth + 1`, and a call nested deeper than `MAX_CALL_DEPTH` fails closed.
+ * recurse with `depth + 1`, and a call nested deeper than `MAX_CALL_DEPTH`, or nested calldata
+ * past `MAX_NESTED_CALLDATA_BYTES`, fails closed with RISK_DECODE_FAILED.
  */
 export function decodeCall(input: CallInput, depth = 0): Intent[] {
+  return decodeWithin(input, depth, { remaining: MAX_NESTED_CALLDATA_BYTES });
+}
+
+function decodeWithin(input: CallInput, depth: number, budget: Budget): Intent[] {
   const to = normalizeAddressInput(input.to, `${input.path}.to`);
   const data = normalizeData(input.data, `${input.path}.data`);
   const value = normalizeUint(input.value, `${input.path}.value`, { decimalStrings: true });
@@ -94,7 +111,12 @@ export function decodeCall(input: CallInput, depth = 0): Intent[] {
       if (depth + 1 > MAX_CALL_DEPTH) {
         throw decodeFailed(call, undefined, undefined, `nests calls deeper than ${MAX_CALL_DEPTH} levels`);
       }
-      return decodeCall(nested, depth + 1);
+      budget.remaining -= Math.max(32, (nested.data.length - 2) / 2);
+      if (budget.remaining < 0) {
+        const limit = `${MAX_NESTED_CALLDATA_BYTES} bytes`;
+        throw decodeFailed(call, undefined, undefined, `carries more nested calldata than a decode visits (${limit})`);
+      }
+      return decodeWithin(nested, depth + 1, budget);
     },
   };
   try {

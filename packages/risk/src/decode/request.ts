@@ -13,7 +13,7 @@ import {
   decodeRawTransaction,
   decodeTransaction,
   decodeUserOperation,
-  normalizeTransactionRequest,
+  normalizeTransactionRequestWithAuthorities,
 } from './transaction.js';
 import { decodeTypedDataRequest } from './typed-data.js';
 
@@ -53,7 +53,10 @@ export async function decodeRequest(request: ScanRequest): Promise<{ chainId: nu
     case 'eth_sendTransaction':
     case 'eth_signTransaction': {
       const [tx] = positional(request.params, method, 1);
-      return { chainId, decoded: decodeTransaction(normalizeTransactionRequest(tx, chainId), method) };
+      return {
+        chainId,
+        decoded: decodeTransaction(await normalizeTransactionRequestWithAuthorities(tx, chainId), method),
+      };
     }
     case 'eth_sendRawTransaction': {
       const [raw] = positional(request.params, method, 1);

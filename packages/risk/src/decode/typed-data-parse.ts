@@ -17,9 +17,16 @@
  * at most `MAX_DEPTH` nested structs/arrays, `MAX_VALUES` values, `MAX_TYPES` struct types, and no
  * recursive types (no protocol signs one, and refusing them keeps every walk finite).
  */
-import { hashTypedData, stringToHex, type TypedDataDefinition } from 'viem';
+
 import { BaseError } from '@custos/core';
-import { invalidRequest, normalizeAddressInput, normalizeChainIdInput, normalizeData, normalizeUint } from '../normalize.js';
+import { hashTypedData, stringToHex, type TypedDataDefinition } from 'viem';
+import {
+  invalidRequest,
+  normalizeAddressInput,
+  normalizeChainIdInput,
+  normalizeData,
+  normalizeUint,
+} from '../normalize.js';
 import type { Address, Hex, TypedDataDomain } from '../types.js';
 
 export interface TypedDataField {
@@ -60,6 +67,8 @@ const MAX_TYPES = 512;
 const MAX_FIELDS = 512;
 
 const STRUCT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names other implementations parse as a Solidity type (`uint7`, `bytes0`, `int`): never a struct. */
+const RESERVED_NAME = /^(u?int|bytes)[0-9]*$|^(address|bool|string|function)$/;
 const FIELD_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const FIELD_TYPE = /^([A-Za-z_][A-Za-z0-9_]*)((?:\[(?:[1-9][0-9]*)?\])*)$/;
 const INT_TYPE = /^(u?)int([0-9]+)$/;
@@ -123,7 +132,10 @@ export function baseTypeOf(type: string): string {
 // ---------------------------------------------------------------------------------------------
 // Types
 
-function parseTypes(raw: unknown, at: string): { structs: Record<string, TypedDataField[]>; domain?: TypedDataField[] } {
+function parseTypes(
+  raw: unknown,
+  at: string,
+): { structs: Record<string, TypedDataField[]>; domain?: TypedDataField[] } {
   if (!isRecord(raw)) throw invalidRequest(at, 'an object of struct definitions', raw);
   const names = Object.keys(raw);
   if (names.length > MAX_TYPES) throw invalidRequest(at, `at most ${MAX_TYPES} struct types`, raw);
@@ -131,7 +143,7 @@ function parseTypes(raw: unknown, at: string): { structs: Record<string, TypedDa
   let domain: TypedDataField[] | undefined;
   for (const name of names) {
     const where = `${at}.${name}`;
-    if (!STRUCT_NAME.test(name) || isAtomicType(name) || name === '__proto__') {
+    if (!STRUCT_NAME.test(name) || isAtomicType(name) || RESERVED_NAME.test(name) || name === '__proto__') {
       throw invalidRequest(where, 'a struct name of letters, digits and _ that is not an EIP-712 type', name);
     }
     const fields = parseFields(raw[name], where);
@@ -202,7 +214,8 @@ function assertAcyclic(structs: Record<string, TypedDataField[]>, at: string): v
       top.next += 1;
       if (!Object.hasOwn(structs, dep)) continue;
       const seen = state.get(dep);
-      if (seen === 'open') throw invalidRequest(`${at}.${top.name}`, 'struct types that do not contain themselves', dep);
+      if (seen === 'open')
+        throw invalidRequest(`${at}.${top.name}`, 'struct types that do not contain themselves', dep);
       if (seen === undefined) {
         state.set(dep, 'open');
         stack.push({ name: dep, next: 0 });
@@ -253,7 +266,8 @@ function normalizeStruct(walk: Walk, name: string, value: unknown, at: string, d
 function normalizeValue(walk: Walk, type: string, value: unknown, at: string, depth: number): TypedValue {
   walk.count += 1;
   if (walk.count > MAX_VALUES) throw invalidRequest(at, `at most ${MAX_VALUES} values`, value);
-  if (value === undefined || value === null) throw invalidRequest(at, `a ${type} value (fields may not be missing)`, value);
+  if (value === undefined || value === null)
+    throw invalidRequest(at, `a ${type} value (fields may not be missing)`, value);
   const element = arrayElement(type);
   if (element !== undefined) {
     // A fixed length `[N]` is not checked: wallets hash whatever length is given, and so do we.
@@ -337,7 +351,8 @@ export function normalizeTypedAddress(value: unknown, at: string): Address {
     if (DECIMAL.test(value) && value.length !== 40) return normalizeAddressInput(value, at, { integers: true });
     throw invalidRequest(at, 'an address (0x + 40 hex digits) or a decimal integer', value);
   }
-  if (typeof value === 'number' || typeof value === 'bigint') return normalizeAddressInput(value, at, { integers: true });
+  if (typeof value === 'number' || typeof value === 'bigint')
+    return normalizeAddressInput(value, at, { integers: true });
   throw invalidRequest(at, 'an address (0x + 40 hex digits)', value);
 }
 
@@ -350,10 +365,12 @@ function parseDomain(raw: unknown, fields: readonly TypedDataField[], at: string
   for (const f of fields) {
     const value = own(raw, f.name);
     const where = `${at}.${f.name}`;
-    if (value === undefined || value === null) throw invalidRequest(where, 'the domain field EIP712Domain declares', value);
+    if (value === undefined || value === null)
+      throw invalidRequest(where, 'the domain field EIP712Domain declares', value);
     if (f.name === 'name' || f.name === 'version') {
       if (typeof value !== 'string') throw invalidRequest(where, 'a string', value);
-      domain[f.name] = value;
+      if (f.name === 'name') domain.name = value;
+      else domain.version = value;
     } else if (f.name === 'chainId') {
       // "0x01", "1" and 1 are all uint256 1 in the encoding.
       domain.chainId = normalizeChainIdInput(value, where);
@@ -384,7 +401,8 @@ export function parseTypedData(raw: unknown, at = 'typedData'): ParsedTypedData 
   // Without a declared EIP712Domain, viem and ethers hash the fields the domain carries (MetaMask
   // would hash an empty domain, a signature no contract verifies): the dangerous reading is kept.
   const domainFields =
-    parsed.domain ?? DOMAIN_FIELDS.filter((f) => own(rawDomain, f.name) !== undefined && own(rawDomain, f.name) !== null);
+    parsed.domain ??
+    DOMAIN_FIELDS.filter((f) => own(rawDomain, f.name) !== undefined && own(rawDomain, f.name) !== null);
   const domain = parseDomain(rawDomain, domainFields, `${at}.domain`);
   const rawMessage = own(raw, 'message');
   if (!isRecord(rawMessage)) throw invalidRequest(`${at}.message`, 'a message object', rawMessage);

@@ -53,8 +53,8 @@ async function rulesOf(e: RiskEngine, decoded: Decoded, history: Address[] = [])
 
 describe('address poisoning (corpus case incident-addr-poisoning-zero-value, as a rule over history)', () => {
   const c = payload('incident-addr-poisoning-zero-value');
-  // The victim's real counterparty, and a look-alike ground by a vanity generator (same first and
-  // last 5 hex digits), as the case's zero-value-transfer and dust heuristics describe.
+  // The victim's real counterparty, and a look-alike ground by a vanity generator (same first 5 and
+  // last 7 hex digits), as the case's zero-value-transfer and dust heuristics describe.
   const real: Address = '0xa9d1e08c7793af67e9d92fe308d5697fb81d3e43';
   const poisoned: Address = '0xa9d1e7b4c1f09e2d8a3c55e0b6f1d2c0f81d3e43';
 
@@ -68,7 +68,7 @@ describe('address poisoning (corpus case incident-addr-poisoning-zero-value, as 
     const r = await rulesOf(engine(), tx([send]), [real]);
     expect(r.action).toBe('warn');
     expect(r.rules).toContain('address_poisoning:warning');
-    expect(lookAlikes(poisoned, [real])[0]).toMatchObject({ address: real, prefix: 5, suffix: 5 });
+    expect(lookAlikes(poisoned, [real])[0]).toMatchObject({ address: real, prefix: 5, suffix: 7 });
   });
 
   it('stays quiet for the real counterparty itself and for an unrelated address', async () => {
