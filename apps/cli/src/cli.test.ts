@@ -107,11 +107,12 @@ describe('custos basics', () => {
         { id: 1, name: 'core' },
         { id: 2, name: 'mpc' },
         { id: 3, name: 'labels' },
+        { id: 4, name: 'risk' },
       ],
       skipped: 0,
     });
     const second = await run(['--json', '--data-dir', dataDir, 'db', 'migrate']);
-    expect(JSON.parse(second.stdout)).toMatchObject({ applied: [], skipped: 3 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ applied: [], skipped: 4 });
   });
 
   it('with --json an error is one JSON document on stdout', async () => {
@@ -199,7 +200,7 @@ describe('custos serve (embedded database) and the commands that talk to it', ()
     // Released: the directory opens again.
     const migrate = await run(['--json', 'db', 'migrate', '--db', join(dataDir, 'db')]);
     expect(migrate.code, migrate.stderr).toBe(0);
-    expect(JSON.parse(migrate.stdout)).toMatchObject({ applied: [], skipped: 3 });
+    expect(JSON.parse(migrate.stdout)).toMatchObject({ applied: [], skipped: 4 });
   });
 
   it('commands on shared state exit 2 when no server answers', async () => {

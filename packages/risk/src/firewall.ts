@@ -11,12 +11,8 @@
 import { BaseError } from '@custos/core';
 import { isScanMethod } from './decode/request.js';
 import type { RiskEngine } from './engine.js';
+import type { Eip1193Like } from './facts.js';
 import type { Verdict } from './types.js';
-
-/** What the firewall forwards to: any EIP-1193 provider (viem transports, the dev chain …). */
-export interface Eip1193Like {
-  request(args: { method: string; params?: unknown }): Promise<unknown>;
-}
 
 export interface FirewallOptions {
   engine: RiskEngine;
@@ -128,7 +124,8 @@ async function handleOne(options: FirewallOptions, body: unknown): Promise<JsonR
     throw error;
   }
   try {
-    const result = await options.upstream.request({ method, params: params ?? [] });
+    // By-name (object) params pass through as sent; the node judges them.
+    const result = await options.upstream.request({ method, params: (params ?? []) as readonly unknown[] });
     return { jsonrpc: '2.0', id, result: result ?? null };
   } catch (error) {
     return upstreamError(id, error);

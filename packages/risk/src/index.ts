@@ -18,7 +18,6 @@ export {
 export * from './facts.js';
 export { defaultFingerprints, type FingerprintInput, fingerprintsFrom } from './fingerprints.js';
 export {
-  type Eip1193Like,
   FIREWALL_REFUSED_CODE,
   type FirewallOptions,
   FirewallRefusedError,

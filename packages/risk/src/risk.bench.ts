@@ -86,7 +86,9 @@ async function release(): Promise<void> {
 }
 
 function clientOf(chain: DevChain) {
-  return { request: (a: { method: string; params?: unknown }) => chain.request(a.method, (a.params ?? []) as unknown[]) };
+  return {
+    request: (a: { method: string; params?: unknown }) => chain.request(a.method, (a.params ?? []) as unknown[]),
+  };
 }
 
 function approveRequest(chain: DevChain): ScanRequest {

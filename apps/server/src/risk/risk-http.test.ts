@@ -24,6 +24,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount, privateKeyToAddress } from 'viem/accounts';
 import { hardhat } from 'viem/chains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveServerConfig } from '../config.js';
 import { createHarness, type Harness, OPERATOR_TOKEN } from '../testing/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-risk-http-'));
@@ -304,5 +305,35 @@ describe('POST /rpc/:chainId (the wallet firewall)', () => {
     });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ code: 'NOT_FOUND', details: { chainId: 1 } });
+  });
+});
+
+describe('--rpc-url', () => {
+  it('parses repeated flags and the comma-separated variable', () => {
+    expect(
+      resolveServerConfig({ rpcUrls: ['1=https://node.example/v3/KEY', '10=http://127.0.0.1:9545'] }).rpcUrls,
+    ).toEqual([
+      { chainId: 1, rpcUrl: 'https://node.example/v3/KEY' },
+      { chainId: 10, rpcUrl: 'http://127.0.0.1:9545' },
+    ]);
+    expect(resolveServerConfig({}, { CUSTOS_RPC_URLS: '1=https://a.example, 137=https://b.example' }).rpcUrls).toEqual([
+      { chainId: 1, rpcUrl: 'https://a.example' },
+      { chainId: 137, rpcUrl: 'https://b.example' },
+    ]);
+    expect(resolveServerConfig({}).rpcUrls).toEqual([]);
+  });
+
+  it.each([
+    [['https://node.example/v3/KEY'], 'entry 1 must be <chainId>=<url>'],
+    [['mainnet=https://node.example/v3/KEY'], 'entry 1 must start with a decimal chain id'],
+    [['1=wss://node.example/v3/KEY'], 'entry 1 (chain 1) must have an http:// or https:// URL'],
+    [['1=https://node.example/v3/KEY', '1=https://other.example/KEY'], 'entry 2 repeats chain 1'],
+  ])('refuses %j naming the entry, never the URL (it may hold a key)', (rpcUrls, message) => {
+    expect(() => resolveServerConfig({ rpcUrls })).toThrow(`invalid --rpc-url: ${message}`);
+    try {
+      resolveServerConfig({ rpcUrls });
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain('KEY');
+    }
   });
 });
