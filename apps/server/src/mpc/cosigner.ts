@@ -261,6 +261,51 @@ async function recordDecision(db: Queryable, d: DecisionInput): Promise<string> 
   return String(r.rows[0]?.id);
 }
 
+export interface SignDecision {
+  id: string;
+  at: string;
+  requestKind: SignRequest['kind'];
+  digest: string;
+  chainId: number | null;
+  action: 'allow' | 'warn' | 'block' | null;
+  decision: 'signed' | 'refused' | 'confirmation-required' | 'failed';
+  reason: string;
+  verdict: Verdict | null;
+  outflows: Outflow[];
+}
+
+/** The wallet's recorded decisions, newest first. */
+export async function listSignDecisions(db: Queryable, walletId: string, limit: number): Promise<SignDecision[]> {
+  const r = await db.query<{
+    id: bigint | string;
+    at: Date;
+    request_kind: SignRequest['kind'];
+    digest: string;
+    chain_id: bigint | string | null;
+    action: SignDecision['action'];
+    decision: SignDecision['decision'];
+    reason: string;
+    verdict: Verdict | null;
+    outflows: Outflow[];
+  }>(
+    `SELECT id, at, request_kind, digest, chain_id, action, decision, reason, verdict, outflows
+     FROM mpc_sign_decisions WHERE wallet_id = $1 ORDER BY id DESC LIMIT $2`,
+    [walletId, limit],
+  );
+  return r.rows.map((row) => ({
+    id: String(row.id),
+    at: row.at.toISOString(),
+    requestKind: row.request_kind,
+    digest: row.digest,
+    chainId: row.chain_id === null ? null : Number(row.chain_id),
+    action: row.action,
+    decision: row.decision,
+    reason: row.reason,
+    verdict: row.verdict,
+    outflows: row.outflows,
+  }));
+}
+
 /** Marks a 'signed' decision whose signing step then failed (its outflows stop counting). */
 export async function markDecisionFailed(db: Database, decisionId: string, reason: string): Promise<void> {
   await db.query(`UPDATE mpc_sign_decisions SET decision = 'failed', reason = $2 WHERE id = $1`, [decisionId, reason]);
@@ -310,8 +355,9 @@ export interface CosignInput {
  * Scans and applies policy. Returns the id of the 'signed' decision (mark it failed if signing
  * then fails), or throws CosignerRefusedError after recording the refusal.
  */
-export async function cosign(services: Services, input: CosignInput): Promise<string> {
+export async function cosign(services: Services, raw: CosignInput): Promise<string> {
   const { db } = services;
+  const input = { ...raw, signer: raw.signer.toLowerCase() as Address };
   const scan = scanRequestFor(input.request, input.signer);
   if (scan === undefined) {
     // A bare digest the wallet's blind-signing policy allowed: nothing to scan, recorded as such.

@@ -10,6 +10,7 @@ import { BaseError } from '@custos/core';
 import { evmAddress } from '@custos/mpc';
 import { z } from 'zod';
 import type { DevicePrincipal, Principal } from '../../../access/principals.js';
+import { listSignDecisions, loadPolicy, savePolicy } from '../../../mpc/cosigner.js';
 import { dkgDriver, pairDriver, presignDriver, refreshDriver } from '../../../mpc/drivers.js';
 import { type DriverContext, openSession, requireMpc } from '../../../mpc/sessions.js';
 import { signWithPresignature } from '../../../mpc/signing.js';
@@ -97,19 +98,79 @@ const getWallet = defineRoute({
   },
 });
 
+const addressText = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'expected an address')
+  .transform((a) => a.toLowerCase() as `0x${string}`);
+const policyBody = z
+  .object({
+    blindSigning: z.boolean().optional(),
+    dailyLimits: z
+      .array(
+        z
+          .object({
+            chainId: z.number().int().positive().max(0xffffffff),
+            asset: z.union([z.literal('native'), addressText]),
+            amount: z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'expected smallest units as a decimal integer'),
+          })
+          .strict(),
+      )
+      .max(256)
+      .optional(),
+    allowlist: z.array(addressText).max(10_000).nullable().optional(),
+  })
+  .strict();
+
+async function policyJson(services: Services, wallet: WalletRow) {
+  const policy = await loadPolicy(services.db, wallet.id);
+  return { ...walletJson(wallet), policy: { blindSigning: wallet.blindSigning, ...policy } };
+}
+
+const getPolicy = defineRoute({
+  method: 'GET',
+  url: '/v1/mpc/wallets/:walletId/policy',
+  summary: "The co-signer's policy for this wallet: blind signing, daily limits, destination allow-list",
+  access: DEVICE_ONLY,
+  params: walletParams,
+  async handler({ params, principal, services }) {
+    const { deviceId } = devicePrincipal(principal);
+    requireMpc(services);
+    return policyJson(services, await walletForDevice(services.db, params.walletId, deviceId));
+  },
+});
+
 const setPolicy = defineRoute({
   method: 'POST',
   url: '/v1/mpc/wallets/:walletId/policy',
-  summary: 'Wallet policy: whether bare digests may be signed',
+  summary: "Set the co-signer's policy: blind signing, per-asset daily limits, destination allow-list (null = none)",
   access: DEVICE_ONLY,
   params: walletParams,
-  body: z.object({ blindSigning: z.boolean() }).strict(),
+  body: policyBody,
   async handler({ params, body, principal, services }) {
     const { deviceId } = devicePrincipal(principal);
     requireMpc(services);
     await walletForDevice(services.db, params.walletId, deviceId);
-    await setBlindSigning(services.db, params.walletId, body.blindSigning);
-    return walletJson(await walletForDevice(services.db, params.walletId, deviceId));
+    if (body.blindSigning !== undefined) await setBlindSigning(services.db, params.walletId, body.blindSigning);
+    const changes: Parameters<typeof savePolicy>[2] = {};
+    if (body.dailyLimits !== undefined) changes.dailyLimits = body.dailyLimits;
+    if (body.allowlist !== undefined) changes.allowlist = body.allowlist;
+    if (Object.keys(changes).length > 0) await savePolicy(services.db, params.walletId, changes);
+    return policyJson(services, await walletForDevice(services.db, params.walletId, deviceId));
+  },
+});
+
+const listDecisions = defineRoute({
+  method: 'GET',
+  url: '/v1/mpc/wallets/:walletId/decisions',
+  summary: "The co-signer's recorded decisions for this wallet, newest first (verdicts included)",
+  access: DEVICE_ONLY,
+  params: walletParams,
+  query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional() }).strict(),
+  async handler({ params, query, principal, services }) {
+    const { deviceId } = devicePrincipal(principal);
+    requireMpc(services);
+    await walletForDevice(services.db, params.walletId, deviceId);
+    return { decisions: await listSignDecisions(services.db, params.walletId, query.limit ?? 50) };
   },
 });
 
@@ -226,7 +287,9 @@ export const walletRoutes: readonly Route[] = [
   createWallet,
   listWalletsRoute,
   getWallet,
+  getPolicy,
   setPolicy,
+  listDecisions,
   pair,
   presign,
   sign,
