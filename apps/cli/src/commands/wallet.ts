@@ -16,6 +16,7 @@ import {
   DeviceWallets,
   escapeWallet,
   type MpcServerClient,
+  MpcServerError,
   parseDerivationPath,
   walletAddress,
 } from '@custos/mpc';
@@ -105,13 +106,34 @@ function indexPath(index: string | undefined): number[] {
 }
 
 /** A chains DigestSigner for one wallet child: the digest is computed here and recomputed by the server. */
-async function mpcSigner(w: DeviceWallets, walletId: string, path: readonly number[]): Promise<DigestSigner> {
+async function mpcSigner(
+  w: DeviceWallets,
+  walletId: string,
+  path: readonly number[],
+  confirmWarnings = false,
+): Promise<DigestSigner> {
   const { address, publicKey } = await w.address(walletId, path);
   return {
     publicKey: `0x${publicKey}`,
     address,
     async signDigest(request: SignRequest) {
-      const signature = await w.sign(walletId, { request, digest: digestOf(request), path });
+      const digest = digestOf(request);
+      let signature: Awaited<ReturnType<DeviceWallets['sign']>>;
+      try {
+        signature = await w.sign(walletId, { request, digest, path });
+      } catch (error) {
+        // The co-signer found warnings: show them; sign only if the user confirmed beforehand.
+        if (!(error instanceof MpcServerError) || error.code !== 'RISK_CONFIRMATION_REQUIRED') throw error;
+        const data = error.data as {
+          confirmation?: string;
+          verdict?: { findings?: { severity: string; message: string }[] };
+        };
+        for (const f of data.verdict?.findings ?? []) {
+          if (f.severity !== 'info') process.stderr.write(`custos: warning: ${f.message}\n`);
+        }
+        if (!confirmWarnings || data.confirmation === undefined) throw error;
+        signature = await w.sign(walletId, { request, digest, path, confirmation: data.confirmation });
+      }
       return { r: signature.r, s: signature.s, yParity: signature.yParity };
     },
   };
@@ -231,12 +253,18 @@ export function registerWallet(program: Command): void {
     .requiredOption('--wallet <id>', 'wallet id')
     .requiredOption('--message <text>', 'the message')
     .option('--index <n>', 'non-hardened child index')
-    .action(async (flags: { wallet: string; message: string; index?: string }, command: Command) => {
-      const { wallets: w } = await wallets(command);
-      const signer = await mpcSigner(w, flags.wallet, indexPath(flags.index));
-      const signature = await toMpcAccount(signer).signMessage({ message: flags.message });
-      output(command, { signature, address: signer.address }, signature);
-    });
+    .option('--confirm-warnings', "sign even if the co-signer's risk scan warns (the warnings are printed)")
+    .action(
+      async (
+        flags: { wallet: string; message: string; index?: string; confirmWarnings?: boolean },
+        command: Command,
+      ) => {
+        const { wallets: w } = await wallets(command);
+        const signer = await mpcSigner(w, flags.wallet, indexPath(flags.index), flags.confirmWarnings);
+        const signature = await toMpcAccount(signer).signMessage({ message: flags.message });
+        output(command, { signature, address: signer.address }, signature);
+      },
+    );
 
   wallet
     .command('sign-typed-data')
@@ -244,22 +272,25 @@ export function registerWallet(program: Command): void {
     .requiredOption('--wallet <id>', 'wallet id')
     .requiredOption('--file <file>', 'typed data JSON')
     .option('--index <n>', 'non-hardened child index')
-    .action(async (flags: { wallet: string; file: string; index?: string }, command: Command) => {
-      let typedData: unknown;
-      try {
-        typedData = JSON.parse(readSecretFile(flags.file, '--file'));
-      } catch (cause) {
-        if (cause instanceof BaseError) throw cause;
-        throw usageError(`--file ${flags.file} is not JSON`, cause);
-      }
-      const { wallets: w } = await wallets(command);
-      const signer = await mpcSigner(w, flags.wallet, indexPath(flags.index));
-      const request = { kind: 'typed-data', typedData } as SignRequest;
-      const digest = digestOf(request);
-      const sig = await signer.signDigest(request);
-      const signature = await assemble(request, sig, signer.address);
-      output(command, { signature, address: signer.address, digest }, signature);
-    });
+    .option('--confirm-warnings', "sign even if the co-signer's risk scan warns (the warnings are printed)")
+    .action(
+      async (flags: { wallet: string; file: string; index?: string; confirmWarnings?: boolean }, command: Command) => {
+        let typedData: unknown;
+        try {
+          typedData = JSON.parse(readSecretFile(flags.file, '--file'));
+        } catch (cause) {
+          if (cause instanceof BaseError) throw cause;
+          throw usageError(`--file ${flags.file} is not JSON`, cause);
+        }
+        const { wallets: w } = await wallets(command);
+        const signer = await mpcSigner(w, flags.wallet, indexPath(flags.index), flags.confirmWarnings);
+        const request = { kind: 'typed-data', typedData } as SignRequest;
+        const digest = digestOf(request);
+        const sig = await signer.signDigest(request);
+        const signature = await assemble(request, sig, signer.address);
+        output(command, { signature, address: signer.address, digest }, signature);
+      },
+    );
 
   wallet
     .command('send')
@@ -269,15 +300,23 @@ export function registerWallet(program: Command): void {
     .requiredOption('--value <wei>', 'amount in wei')
     .option('--index <n>', 'non-hardened child index')
     .option('--rpc-url <url>', 'JSON-RPC endpoint (default the dev chain, CUSTOS_CHAIN_HOST/PORT or 127.0.0.1:8545)')
+    .option('--confirm-warnings', "sign even if the co-signer's risk scan warns (the warnings are printed)")
     .action(
       async (
-        flags: { wallet: string; to: string; value: string; index?: string; rpcUrl?: string },
+        flags: {
+          wallet: string;
+          to: string;
+          value: string;
+          index?: string;
+          rpcUrl?: string;
+          confirmWarnings?: boolean;
+        },
         command: Command,
       ) => {
         const to = requireAddress(flags.to, '--to');
         if (!/^[0-9]+$/.test(flags.value)) throw usageError(`--value must be an integer amount of wei: ${flags.value}`);
         const { wallets: w } = await wallets(command);
-        const signer = await mpcSigner(w, flags.wallet, indexPath(flags.index));
+        const signer = await mpcSigner(w, flags.wallet, indexPath(flags.index), flags.confirmWarnings);
         const { wallet: client, client: reader } = await walletClientFor(toMpcAccount(signer), rpcUrl(flags.rpcUrl));
         const hash = await client.sendTransaction({ to, value: BigInt(flags.value) });
         const receipt = await reader.waitForTransactionReceipt({ hash, pollingInterval: 50 });
