@@ -7,6 +7,7 @@
  * removal of invisible characters, so `ＵＳＤＴ` or `USDT\u200b` still match `USDT`.
  */
 import { readFileSync } from 'node:fs';
+import { BaseError } from '@custos/core';
 import { defaultSourcePath } from '@custos/labels';
 import { parse } from 'csv-parse/sync';
 import type { Address } from './types.js';
@@ -63,15 +64,24 @@ const CONFUSABLES: Readonly<Record<string, string>> = {
   '0': '0',
 };
 
+let shipped: KnownTokens | undefined;
+
 export class KnownTokens {
   readonly #byAddress = new Map<string, KnownToken>();
   readonly #bySymbol = new Map<string, Address[]>();
+  #frozen = false;
 
   constructor(tokens: Iterable<KnownToken> = []) {
     for (const t of tokens) this.add(t);
   }
 
   add(token: KnownToken): void {
+    if (this.#frozen) {
+      throw new BaseError(
+        'INVALID_INPUT',
+        'the shipped known-token table is shared: build a new KnownTokens to extend it',
+      );
+    }
     const address = token.address.toLowerCase() as Address;
     const key = `${token.chainId}:${address}`;
     if (!this.#byAddress.has(key)) this.#byAddress.set(key, { ...token, address });
@@ -94,10 +104,19 @@ export class KnownTokens {
     return this.#bySymbol.get(`${chainId}:${foldSymbol(symbol)}`) ?? [];
   }
 
-  /** Loads the token list shipped with @custos/labels. */
+  /**
+   * The token list shipped with @custos/labels, parsed once per process (about 15,600 tokens;
+   * parsing takes a few hundred milliseconds), shared and read-only: build your own `KnownTokens`
+   * to extend it.
+   */
   static loadDefault(): KnownTokens {
-    const path = defaultSourcePath('eth-labels-dawsbot-tokens/tokens.csv');
-    return new KnownTokens(parseTokenCsv(readFileSync(path, 'utf8')));
+    if (shipped === undefined) {
+      shipped = new KnownTokens(
+        parseTokenCsv(readFileSync(defaultSourcePath('eth-labels-dawsbot-tokens/tokens.csv'), 'utf8')),
+      );
+      shipped.#frozen = true;
+    }
+    return shipped;
   }
 }
 

@@ -2,13 +2,22 @@
 // which knows only the ABI it is given; ours names the intent across every supported standard).
 // (2) Scan latency per request, one request per run so median and p99 are per-scan: in process
 // with on-chain facts cached (a warmed RpcFactsProvider on the dev chain), with cold facts (a new
-// provider per scan, every fact read over JSON-RPC), and with simulation on the dev chain; the
+// provider per scan, every fact read over HTTP JSON-RPC from the dev chain's server), and with simulation on the dev chain; the
 // decode-only time is the baseline. (3) The firewall's overhead: a raw transaction and a read
 // through `handleJsonRpc` against the same calls sent straight to the upstream (an in-process
 // stub for sends, so only the firewall's own work is measured; the dev chain for reads).
 import { defineBench } from '@custos/core/bench';
 import { type DevChain, startDevChain } from '@custos/devchain';
-import { decodeFunctionData, encodeFunctionData, erc20Abi, type Hex, maxUint256, parseEther } from 'viem';
+import {
+  createPublicClient,
+  decodeFunctionData,
+  encodeFunctionData,
+  erc20Abi,
+  type Hex,
+  http,
+  maxUint256,
+  parseEther,
+} from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { decodeCall } from './decode/calldata.js';
 import { decodeRequest } from './decode/request.js';
@@ -110,8 +119,11 @@ function approveRequest(chain: DevChain): ScanRequest {
 async function scanSetup(kind: 'cached' | 'cold' | 'simulated' | 'decode'): Promise<ScanState> {
   const chain = await devChain();
   const client = clientOf(chain);
+  // Cold facts come over HTTP JSON-RPC (the dev chain's own server), as from a real node.
+  const factsClient =
+    kind === 'cold' ? createPublicClient({ transport: http(chain.rpcUrl, { retryCount: 0 }) }) : client;
   const makeEngine = () => {
-    const facts = new RpcFactsProvider({ clients: { [chain.chainId]: client } });
+    const facts = new RpcFactsProvider({ clients: { [chain.chainId]: factsClient } });
     return new RiskEngine({
       facts,
       simulator:
@@ -145,7 +157,7 @@ const scan = defineBench({
   cases: [
     scanCase('decode only', 'decode'),
     scanCase('scan, facts cached', 'cached'),
-    scanCase('scan, cold RPC facts', 'cold'),
+    scanCase('scan, cold facts over HTTP JSON-RPC', 'cold'),
     scanCase('scan + simulation', 'simulated'),
   ],
 });
