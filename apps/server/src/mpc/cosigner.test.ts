@@ -208,11 +208,25 @@ describe('the co-signer refuses what the risk engine blocks', () => {
     expect(recorded).toEqual(['confirmation-required', 'confirmation-required', 'signed']);
   }, 60_000);
 
+  let paid: Address | undefined;
+
   it('an allowed transfer signs without any confirmation', async () => {
     const to = fresh();
+    paid = to;
     await chain.request('hardhat_setCode', [to, '0x00']); // a contract, so not an unknown EOA
     const hash = await signAndSend(txRequest(to, '0x', parseEther('0.01')));
     expect((await direct().waitForTransactionReceipt({ hash })).status).toBe('success');
+  }, 60_000);
+  it("a look-alike of an address the wallet paid before needs confirmation (address poisoning, from the wallet's own record)", async () => {
+    expect(paid).toBeDefined();
+    const real = paid as Address;
+    const lookAlike = `${real.slice(0, 8)}${'0'.repeat(28)}${real.slice(-6)}` as Address;
+    expect(lookAlike).not.toBe(real);
+    const request = txRequest(lookAlike, '0x', 1n);
+    const error = await refusal(wallets.sign(walletId, { request, digest: digestOf(request) }));
+    expect(error.code).toBe('RISK_CONFIRMATION_REQUIRED');
+    const { verdict } = error.data as { verdict: { findings: { rule: string; subject?: string }[] } };
+    expect(verdict.findings.some((f) => f.rule === 'address_poisoning' && f.subject === lookAlike)).toBe(true);
   }, 60_000);
 });
 

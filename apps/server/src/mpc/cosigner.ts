@@ -319,6 +319,19 @@ export async function recordRefusal(
   await recordDecision(db, { ...input, chainId: null, verdict: null, decision: 'refused', outflows: [] });
 }
 
+/** Destinations of the wallet's signed requests over the last 90 days, newest first (at most 500). */
+export async function recentCounterparties(db: Queryable, walletId: string): Promise<Address[]> {
+  const r = await db.query<{ verdict: Verdict }>(
+    `SELECT verdict FROM mpc_sign_decisions
+     WHERE wallet_id = $1 AND decision = 'signed' AND verdict IS NOT NULL AND at > now() - interval '90 days'
+     ORDER BY id DESC LIMIT 200`,
+    [walletId],
+  );
+  const out = new Set<Address>();
+  for (const row of r.rows) for (const d of destinationsOf(row.verdict)) if (out.size < 500) out.add(d);
+  return [...out];
+}
+
 async function spentToday(db: Queryable, walletId: string): Promise<Outflow[]> {
   const r = await db.query<{ outflows: Outflow[] }>(
     `SELECT outflows FROM mpc_sign_decisions
@@ -374,7 +387,8 @@ export async function cosign(services: Services, raw: CosignInput): Promise<stri
     });
   }
   const engine = engineFor(services);
-  const verdict = await engine.scan(scan);
+  // The wallet's recent counterparties (what it signed for before) feed the address-poisoning rule.
+  const verdict = await engine.scan(scan, { history: await recentCounterparties(db, input.walletId) });
   const chainId = Number(scan.chainId);
   const base = {
     walletId: input.walletId,

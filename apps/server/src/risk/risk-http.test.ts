@@ -132,6 +132,22 @@ describe('POST /v1/scan', () => {
     });
   });
 
+  it('warns about a transfer to a look-alike of a counterparty in the history the wallet sends', async () => {
+    const real = freshAddress();
+    const lookAlike = `${real.slice(0, 8)}${'0'.repeat(28)}${real.slice(-6)}`;
+    const body = {
+      chainId: chain.chainId,
+      method: 'eth_sendTransaction',
+      params: [{ from: sender.address, to: lookAlike, value: '0x1' }],
+    };
+    const plain = await scan(body);
+    expect(plain.json().findings.some((f: { rule: string }) => f.rule === 'address_poisoning')).toBe(false);
+    const response = await scan({ ...body, history: [real.toUpperCase().replace('0X', '0x')] });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json().action).toBe('warn');
+    expect(response.json().findings.some((f: { rule: string }) => f.rule === 'address_poisoning')).toBe(true);
+  });
+
   it('blocks eth_sign of a 32-byte hash', async () => {
     const response = await scan({
       chainId: 1,

@@ -45,6 +45,16 @@ const ScanBody = z
     method: z.string().min(1).max(100),
     params: z.unknown(),
     simulate: z.boolean().optional(),
+    /** The user's recent counterparties, newest first (the wallet knows them), for address poisoning. */
+    history: z
+      .array(
+        z
+          .string()
+          .regex(/^0x[0-9a-fA-F]{40}$/, 'expected an address')
+          .transform((a) => a.toLowerCase() as `0x${string}`),
+      )
+      .max(1000)
+      .optional(),
   })
   .strict();
 
@@ -58,7 +68,7 @@ const scanRoute = defineRoute({
   async handler({ body, services, request }) {
     const verdict = await riskOf(services).engine.scan(
       { chainId: body.chainId, origin: body.origin, method: body.method, params: body.params },
-      { simulate: body.simulate ?? false },
+      { simulate: body.simulate ?? false, history: body.history },
     );
     logVerdict(request.log, { chainId: body.chainId, method: body.method, via: 'scan' }, verdict);
     return verdict;
