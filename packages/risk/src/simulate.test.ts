@@ -56,6 +56,18 @@ function calldata(abi: Abi, functionName: string, args: readonly unknown[]): Hex
   return encodeFunctionData({ abi, functionName, args });
 }
 
+/** Simulates a zero-value call of `data` from `from` to `to`, seen as `user` when given. */
+function simulateCall(from: Address, to: Address, data: Hex, user?: Address) {
+  return simulateTransaction({ provider, ...(user === undefined ? {} : { user }), tx: { from, to, value: '0', data } });
+}
+
+/** A wallet client sending as dev account `index`. */
+function devWallet(index: number) {
+  const key = chain.accounts[index]?.privateKey;
+  if (key === undefined) throw new Error('no key');
+  return createWalletClient({ account: privateKeyToAccount(key), chain: hardhat, transport: http(chain.rpcUrl) });
+}
+
 async function read(method: string, params: unknown[]): Promise<unknown> {
   return chain.request(method, params);
 }
@@ -75,15 +87,11 @@ async function chainState(...accounts: Address[]) {
 
 describe('simulateTransaction', () => {
   it('reports an ERC-20 approve as an approval and no asset change', async () => {
-    const result = await simulateTransaction({
-      provider,
-      tx: {
-        from: account(0),
-        to: chain.contracts.erc20,
-        value: '0',
-        data: calldata(usd(), 'approve', [account(5), 1234n]),
-      },
-    });
+    const result = await simulateCall(
+      account(0),
+      chain.contracts.erc20,
+      calldata(usd(), 'approve', [account(5), 1234n]),
+    );
     expect(result.success).toBe(true);
     expect(result.approvals).toEqual([
       { standard: 'erc20', token: lower(chain.contracts.erc20), spender: account(5), amount: '1234' },
@@ -94,15 +102,11 @@ describe('simulateTransaction', () => {
   });
 
   it('reports the exact ERC-20 amount out to the recipient, with symbol and decimals', async () => {
-    const result = await simulateTransaction({
-      provider,
-      tx: {
-        from: account(0),
-        to: chain.contracts.erc20,
-        value: '0',
-        data: calldata(usd(), 'transfer', [account(3), 1_500_000n]),
-      },
-    });
+    const result = await simulateCall(
+      account(0),
+      chain.contracts.erc20,
+      calldata(usd(), 'transfer', [account(3), 1_500_000n]),
+    );
     expect(result.assetChanges).toEqual([
       {
         direction: 'out',
@@ -118,16 +122,12 @@ describe('simulateTransaction', () => {
   });
 
   it('reports the recipient side when asked for another user', async () => {
-    const result = await simulateTransaction({
-      provider,
-      user: account(3),
-      tx: {
-        from: account(0),
-        to: chain.contracts.erc20,
-        value: '0',
-        data: calldata(usd(), 'transfer', [account(3), 7n]),
-      },
-    });
+    const result = await simulateCall(
+      account(0),
+      chain.contracts.erc20,
+      calldata(usd(), 'transfer', [account(3), 7n]),
+      account(3),
+    );
     expect(result.assetChanges).toMatchObject([
       { direction: 'in', asset: 'erc20', amount: '7', counterparty: account(0) },
     ]);
@@ -152,15 +152,11 @@ describe('simulateTransaction', () => {
   });
 
   it('reports an ERC-721 transfer as the NFT id out', async () => {
-    const result = await simulateTransaction({
-      provider,
-      tx: {
-        from: account(0),
-        to: chain.contracts.erc721,
-        value: '0',
-        data: calldata(nft(), 'transferFrom', [account(0), account(2), 1n]),
-      },
-    });
+    const result = await simulateCall(
+      account(0),
+      chain.contracts.erc721,
+      calldata(nft(), 'transferFrom', [account(0), account(2), 1n]),
+    );
     expect(result.assetChanges).toEqual([
       {
         direction: 'out',
@@ -174,27 +170,19 @@ describe('simulateTransaction', () => {
   });
 
   it('reports ERC-721 approve as a single-token approval and ERC-1155 transfers by id', async () => {
-    const approve = await simulateTransaction({
-      provider,
-      tx: {
-        from: account(0),
-        to: chain.contracts.erc721,
-        value: '0',
-        data: calldata(nft(), 'approve', [account(6), 2n]),
-      },
-    });
+    const approve = await simulateCall(
+      account(0),
+      chain.contracts.erc721,
+      calldata(nft(), 'approve', [account(6), 2n]),
+    );
     expect(approve.approvals).toEqual([
       { standard: 'erc721', token: lower(chain.contracts.erc721), spender: account(6), amount: '2' },
     ]);
-    const transfer = await simulateTransaction({
-      provider,
-      tx: {
-        from: account(1),
-        to: chain.contracts.erc1155,
-        value: '0',
-        data: calldata(multi(), 'safeBatchTransferFrom', [account(1), account(2), [1n, 2n], [30n, 4n], '0x']),
-      },
-    });
+    const transfer = await simulateCall(
+      account(1),
+      chain.contracts.erc1155,
+      calldata(multi(), 'safeBatchTransferFrom', [account(1), account(2), [1n, 2n], [30n, 4n], '0x']),
+    );
     expect(transfer.assetChanges).toEqual([
       {
         direction: 'out',
@@ -216,28 +204,20 @@ describe('simulateTransaction', () => {
   });
 
   it("reports setApprovalForAll as 'all', with the collection's standard", async () => {
-    const on721 = await simulateTransaction({
-      provider,
-      tx: {
-        from: account(0),
-        to: chain.contracts.erc721,
-        value: '0',
-        data: calldata(nft(), 'setApprovalForAll', [account(6), true]),
-      },
-    });
+    const on721 = await simulateCall(
+      account(0),
+      chain.contracts.erc721,
+      calldata(nft(), 'setApprovalForAll', [account(6), true]),
+    );
     expect(on721.approvals).toEqual([
       { standard: 'erc721', token: lower(chain.contracts.erc721), spender: account(6), amount: 'all' },
     ]);
     expect(on721.assetChanges).toEqual([]);
-    const on1155 = await simulateTransaction({
-      provider,
-      tx: {
-        from: account(1),
-        to: chain.contracts.erc1155,
-        value: '0',
-        data: calldata(multi(), 'setApprovalForAll', [account(6), true]),
-      },
-    });
+    const on1155 = await simulateCall(
+      account(1),
+      chain.contracts.erc1155,
+      calldata(multi(), 'setApprovalForAll', [account(6), true]),
+    );
     expect(on1155.approvals).toEqual([
       { standard: 'erc1155', token: lower(chain.contracts.erc1155), spender: account(6), amount: 'all' },
     ]);
@@ -245,34 +225,26 @@ describe('simulateTransaction', () => {
 
   it('reports a Permit2 allowance', async () => {
     const permit2 = parseAbi(['function approve(address token, address spender, uint160 amount, uint48 expiration)']);
-    const result = await simulateTransaction({
-      provider,
-      tx: {
-        from: account(0),
-        to: lower(chain.contracts.permit2),
-        value: '0',
-        data: encodeFunctionData({
-          abi: permit2,
-          functionName: 'approve',
-          args: [chain.contracts.erc20, account(7), 5_000n, 2_000_000_000],
-        }),
-      },
-    });
+    const result = await simulateCall(
+      account(0),
+      lower(chain.contracts.permit2),
+      encodeFunctionData({
+        abi: permit2,
+        functionName: 'approve',
+        args: [chain.contracts.erc20, account(7), 5_000n, 2_000_000_000],
+      }),
+    );
     expect(result.approvals).toEqual([
       { standard: 'permit2', token: lower(chain.contracts.erc20), spender: account(7), amount: '5000' },
     ]);
   });
 
   it('reports a reverting transfer as success:false with the decoded reason, not a throw', async () => {
-    const result = await simulateTransaction({
-      provider,
-      tx: {
-        from: account(0),
-        to: chain.contracts.erc20,
-        value: '0',
-        data: calldata(usd(), 'transfer', [account(3), 10n ** 30n]),
-      },
-    });
+    const result = await simulateCall(
+      account(0),
+      chain.contracts.erc20,
+      calldata(usd(), 'transfer', [account(3), 10n ** 30n]),
+    );
     expect(result.success).toBe(false);
     expect(result.revertReason).toMatch(
       /^ERC20InsufficientBalance\(0xf39f.*, 1000000000000, 1000000000000000000000000000000\)$/i,
@@ -284,13 +256,7 @@ describe('simulateTransaction', () => {
 
   it('sends as an address without a key or any ETH (impersonation, zero gas price)', async () => {
     const holder = lower('0x5151515151515151515151515151515151515151');
-    const key = chain.accounts[0]?.privateKey;
-    if (key === undefined) throw new Error('no key');
-    const wallet = createWalletClient({
-      account: privateKeyToAccount(key),
-      chain: hardhat,
-      transport: http(chain.rpcUrl),
-    });
+    const wallet = devWallet(0);
     const hash = await wallet.writeContract({
       address: chain.contracts.erc20,
       abi: usd(),
@@ -332,15 +298,7 @@ describe('simulateTransaction', () => {
     const watched = [account(0), account(1), account(3), account(4)];
     const before = await chainState(...watched);
     const transfer = (to: Address, amount: bigint) =>
-      simulateTransaction({
-        provider,
-        tx: {
-          from: account(0),
-          to: chain.contracts.erc20,
-          value: '0',
-          data: calldata(usd(), 'transfer', [to, amount]),
-        },
-      });
+      simulateCall(account(0), chain.contracts.erc20, calldata(usd(), 'transfer', [to, amount]));
     const results = await Promise.all([
       transfer(account(3), 11n),
       transfer(account(4), 12n),
@@ -378,13 +336,7 @@ describe('decodeRevertReason', () => {
 
 describe('ForkSimulator', () => {
   it('forks the dev chain over HTTP, sees its state, leaves it alone and refreshes when stale', async () => {
-    const key = chain.accounts[2]?.privateKey;
-    if (key === undefined) throw new Error('no key');
-    const wallet = createWalletClient({
-      account: privateKeyToAccount(key),
-      chain: hardhat,
-      transport: http(chain.rpcUrl),
-    });
+    const wallet = devWallet(2);
     const origin = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl) });
     const fresh = lower('0x4242424242424242424242424242424242424242');
     await origin.waitForTransactionReceipt({ hash: await wallet.sendTransaction({ to: fresh, value: 7n }) });

@@ -5,54 +5,29 @@
  * execution encodings (SimpleAccount-style batches, ERC-7579 modes): inner intents, their paths
  * and actors, delegatecall markers, and fail-closed refusals of malformed or over-deep nesting.
  */
-import { BaseError } from '@custos/core';
-import {
-  type AbiFunction,
-  encodeAbiParameters,
-  encodeFunctionData,
-  encodePacked,
-  type Hex,
-  parseAbiItem,
-  parseAbiParameters,
-} from 'viem';
+import { encodeAbiParameters, encodePacked, type Hex, parseAbiParameters } from 'viem';
 import { describe, expect, it } from 'vitest';
-import type { Address, Intent } from '../types.js';
-import { decodeCall, MAX_CALL_DEPTH, MAX_NESTED_CALLDATA_BYTES } from './calldata.js';
+import {
+  addr,
+  DETAILS,
+  decodeCalldata as decode,
+  encode,
+  MAX_UINT160,
+  MAX_UINT256,
+  BAYC as NFT,
+  PERMIT2,
+  ROUTER,
+  rejection,
+  SAFE,
+  SIG,
+  DRAINER as SPENDER,
+  USDC as TOKEN,
+  SIGNER as USER,
+} from '../testing/decode.js';
+import type { Address } from '../types.js';
+import { MAX_CALL_DEPTH, MAX_NESTED_CALLDATA_BYTES } from './calldata.js';
 
-const addr = (n: number): Address => `0x${n.toString(16).padStart(40, '0')}`;
-const USER: Address = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
-const TOKEN: Address = '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48';
-const SPENDER: Address = '0x1661f1b207629e4f385da89cff535c8e5eb23ee3';
-const NFT: Address = '0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d';
-const PERMIT2: Address = '0x000000000022d473030f116ddee9f6b43ac78ba3';
-const ROUTER: Address = '0x3fc91a3afd70395cd496c647d5a6cc9d4b2b7fad';
-const SAFE: Address = addr(0x5afe);
 const ENTRY_POINT: Address = '0x0000000071727de22e5e9d8baf0edac6f37da032';
-const MAX_UINT256 = (1n << 256n) - 1n;
-const MAX_UINT160 = (1n << 160n) - 1n;
-const SIG: Hex = `0x${'ab'.repeat(65)}`;
-
-/** Calldata for a human-readable signature, encoded by viem. */
-function encode(signature: string, args: readonly unknown[]): Hex {
-  const abi = [parseAbiItem(`function ${signature}`) as AbiFunction];
-  return encodeFunctionData({ abi, args } as never);
-}
-
-function decode(data: Hex, overrides: Partial<Parameters<typeof decodeCall>[0]> = {}): Intent[] {
-  return decodeCall({ to: TOKEN, data, value: '0', actor: USER, path: 'tx', chainId: 1, ...overrides });
-}
-
-function rejection(run: () => unknown): BaseError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof BaseError) return error;
-    throw error;
-  }
-  throw new Error('expected a BaseError');
-}
-
-const DETAILS = (token: Address, amount: bigint) => ({ token, amount, expiration: 1885674579, nonce: 0 });
 
 describe('multicall and aggregate', () => {
   const approve = encode('approve(address,uint256)', [SPENDER, 1n]);

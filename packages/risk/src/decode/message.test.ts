@@ -3,26 +3,17 @@
  * text, binary), the param orders and data readings MetaMask applies, refusals, and properties over
  * random bytes, strings and params.
  */
-import { readFileSync } from 'node:fs';
-import { BaseError } from '@custos/core';
 import fc from 'fast-check';
 import { type Hex, keccak256, parseEther, serializeTransaction, stringToHex, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { HARDHAT_KEY_0, payload as loadPayload, outcome, RUNS, SIGNER } from '../testing/decode.js';
 import type { Decoded } from '../types.js';
 import { decodeMessageRequest, type MessageMethod, parseSiweMessage, printableText } from './message.js';
 
-// Property runs; long mode is `CUSTOS_LONG=1 npx vitest run packages/risk/src/decode`.
-const RUNS = process.env.CUSTOS_LONG ? 100_000 : 2_000;
-
-const SIGNER = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
-const HARDHAT_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
-
 type MessageDecoded = Extract<Decoded, { type: 'message' }>;
 
-function payload(name: string): { method: MessageMethod; request: { params: [string, string] } } {
-  return JSON.parse(readFileSync(new URL(`../../test/fixtures/payloads/${name}.json`, import.meta.url), 'utf8'));
-}
+const payload = (name: string) => loadPayload<{ method: MessageMethod; request: { params: [string, string] } }>(name);
 
 function decode(method: MessageMethod, params: unknown): MessageDecoded {
   const decoded = decodeMessageRequest(method, params, 1);
@@ -31,16 +22,6 @@ function decode(method: MessageMethod, params: unknown): MessageDecoded {
 }
 
 const shape = (d: MessageDecoded) => (d.intents[0]?.kind === 'raw-signature' ? d.intents[0].shape : undefined);
-
-function outcome(fn: () => unknown): 'ok' | 'invalid' {
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    if (error instanceof BaseError && error.code === 'RISK_INVALID_REQUEST') return 'invalid';
-    throw error;
-  }
-}
 
 const SIWE = [
   'https://app.example.org wants you to sign in with your Ethereum account:',

@@ -10,17 +10,10 @@
  */
 import { BaseError } from '@custos/core';
 import fc from 'fast-check';
-import {
-  type AbiFunction,
-  encodeFunctionData,
-  type Hex,
-  keccak256,
-  parseAbiItem,
-  serializeTransaction,
-  toHex,
-} from 'viem';
+import { keccak256, serializeTransaction, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { encode, RUNS, rejection, SIGNER, USDC } from '../testing/decode.js';
 import type { Address } from '../types.js';
 import {
   decodeRawTransaction,
@@ -31,29 +24,10 @@ import {
   normalizeUserOperation,
 } from './transaction.js';
 
-const RUNS = process.env.CUSTOS_LONG ? 100_000 : 2_000;
-
-const SIGNER: Address = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
-const USDC: Address = '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48';
 const DELEGATE: Address = '0x63c0c19a282a1b52b07dd5a65b58948a07dae32b';
 // Throwaway test keys derived from fixed labels; they guard nothing.
 const sender = privateKeyToAccount(keccak256(toHex('custos risk decode test: sender')));
 const authority = privateKeyToAccount(keccak256(toHex('custos risk decode test: authority')));
-
-function encode(signature: string, args: readonly unknown[]): Hex {
-  const abi = [parseAbiItem(`function ${signature}`) as AbiFunction];
-  return encodeFunctionData({ abi, args } as never);
-}
-
-function rejection(run: () => unknown): BaseError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof BaseError) return error;
-    throw error;
-  }
-  throw new Error('expected a BaseError');
-}
 
 async function asyncRejection(promise: Promise<unknown>): Promise<BaseError> {
   try {

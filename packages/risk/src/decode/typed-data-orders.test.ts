@@ -3,10 +3,23 @@
  * hand-written order of each kind, and its digest against viem's `hashTypedData` over the same
  * document. The type strings themselves are checked in `typed-data-permits.test.ts`.
  */
-import { type Address, hashTypedData, type TypedDataDefinition } from 'viem';
+import type { Address } from 'viem';
 import { describe, expect, it } from 'vitest';
-import type { Decoded, Intent } from '../types.js';
-import { decodeTypedDataRequest } from './typed-data.js';
+import {
+  BAYC,
+  decodeDoc as decode,
+  domainTypes,
+  expectSchema,
+  FEE,
+  SIGNER,
+  DRAINER as THIEF,
+  typesFrom,
+  typesWithDomain,
+  USDC,
+  WETH,
+  ZERO,
+} from '../testing/decode.js';
+import type { Intent } from '../types.js';
 import {
   BLUR_ORDER,
   LOOKSRARE_MAKER,
@@ -23,58 +36,6 @@ import {
   ZEROX_OTC_ORDER,
   ZEROX_RFQ_ORDER,
 } from './typed-data-swap-orders.js';
-
-const SIGNER = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
-const USDC = '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48';
-const WETH = '0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2';
-const BAYC = '0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d';
-const THIEF = '0x1661f1b207629e4f385da89cff535c8e5eb23ee3';
-const FEE = '0x0000a26b00c1f0df003000390027140000faa719';
-const ZERO = '0x0000000000000000000000000000000000000000';
-
-/** `{Name: [{name, type}]}` from `Name(type name,…)Other(…)` type strings. */
-function typesFrom(...strings: string[]): Record<string, { name: string; type: string }[]> {
-  const types: Record<string, { name: string; type: string }[]> = {};
-  for (const s of strings) {
-    for (const [, name, body] of s.matchAll(/(\w+)\(([^)]*)\)/g)) {
-      types[name as string] = (body as string)
-        .split(',')
-        .filter(Boolean)
-        .map((f) => {
-          const [type, field] = f.split(' ') as [string, string];
-          return { name: field, type };
-        });
-    }
-  }
-  return types;
-}
-
-interface Doc {
-  domain: Record<string, unknown>;
-  types: Record<string, { name: string; type: string }[]>;
-  primaryType: string;
-  message: Record<string, unknown>;
-}
-
-const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-
-function decode(doc: Doc): Extract<Decoded, { type: 'typed-data' }> {
-  const decoded = decodeTypedDataRequest('eth_signTypedData_v4', [SIGNER, json(doc)], 1);
-  if (decoded.type !== 'typed-data') throw new Error('expected typed data');
-  // Every schema's digest is viem's over the very same document (bigints, lowercase addresses).
-  expect(decoded.digest).toBe(hashTypedData(doc as unknown as TypedDataDefinition));
-  return decoded;
-}
-
-function expectSchema(doc: Doc, schema: string, intents: Intent[]) {
-  const decoded = decode(doc);
-  expect(decoded.schema).toBe(schema);
-  expect(decoded.intents).toEqual(intents);
-  return decoded;
-}
-
-const domainTypes = (...names: string[]) =>
-  names.map((n) => ({ name: n, type: n === 'chainId' ? 'uint256' : n === 'verifyingContract' ? 'address' : 'string' }));
 
 describe('NFT orders', () => {
   const seaportDomain = {
@@ -183,10 +144,7 @@ describe('NFT orders', () => {
     extraParams: '0x',
     nonce: 0n,
   });
-  const blurTypes = {
-    EIP712Domain: domainTypes('name', 'version', 'chainId', 'verifyingContract'),
-    ...typesFrom(BLUR_ORDER),
-  };
+  const blurTypes = typesWithDomain(BLUR_ORDER);
 
   it('Blur Order: a sell pays price − fees to the trader and the fees to their recipients; a buy pays price', () => {
     expectSchema({ domain: blurDomain, types: blurTypes, primaryType: 'Order', message: blurOrder(1n) }, 'blur.Order', [
@@ -229,10 +187,6 @@ describe('NFT orders', () => {
     chainId: 1n,
     verifyingContract: '0xdef1c0ded9bec7f1a1670819833240f027b25eff' as Address,
   };
-  const zeroExTypes = (type: string) => ({
-    EIP712Domain: domainTypes('name', 'version', 'chainId', 'verifyingContract'),
-    ...typesFrom(type),
-  });
   const nftOrder = {
     direction: 0n,
     maker: SIGNER,
@@ -248,7 +202,7 @@ describe('NFT orders', () => {
     expectSchema(
       {
         domain: zeroExDomain,
-        types: zeroExTypes(ZEROX_ERC721_ORDER),
+        types: typesWithDomain(ZEROX_ERC721_ORDER),
         primaryType: 'ERC721Order',
         message: { ...nftOrder, erc721Token: BAYC, erc721TokenId: 7n, erc721TokenProperties: [] },
       },
@@ -275,7 +229,7 @@ describe('NFT orders', () => {
   it('0x ERC1155Order buy: the maker pays amount + fees and receives the NFTs', () => {
     const decoded = decode({
       domain: zeroExDomain,
-      types: zeroExTypes(ZEROX_ERC1155_ORDER),
+      types: typesWithDomain(ZEROX_ERC1155_ORDER),
       primaryType: 'ERC1155Order',
       message: {
         ...nftOrder,
@@ -322,10 +276,7 @@ describe('NFT orders', () => {
       amounts: [3n, 4n],
       additionalParameters: '0x',
     });
-    const types = {
-      EIP712Domain: domainTypes('name', 'version', 'chainId', 'verifyingContract'),
-      ...typesFrom(LOOKSRARE_MAKER),
-    };
+    const types = typesWithDomain(LOOKSRARE_MAKER);
     const ask = decode({ domain, types, primaryType: 'Maker', message: maker(1n) });
     expect(ask.schema).toBe('looksrare.Maker');
     expect(ask.intents).toEqual([
@@ -396,17 +347,12 @@ describe('swap orders', () => {
     chainId: 1n,
     verifyingContract: '0x111111125421ca6dc452d289314280a0f8842a65' as Address,
   };
-  const oneInchTypes = (type: string) => ({
-    EIP712Domain: domainTypes('name', 'version', 'chainId', 'verifyingContract'),
-    ...typesFrom(type),
-  });
-
   it('1inch v4: receiver 0 pays the maker; expiry from makerTraits bits 80–119', () => {
     const makerTraits = (1700000000n << 80n) | (1n << 255n) | 0x1234n;
     expectSchema(
       {
         domain: oneInchDomain,
-        types: oneInchTypes(ONEINCH_V4_ORDER),
+        types: typesWithDomain(ONEINCH_V4_ORDER),
         primaryType: 'Order',
         message: {
           salt: 1n,
@@ -448,7 +394,7 @@ describe('swap orders', () => {
     };
     const v3 = decode({
       domain: oneInchDomain,
-      types: oneInchTypes(ONEINCH_V3_ORDER),
+      types: typesWithDomain(ONEINCH_V3_ORDER),
       primaryType: 'Order',
       message: { ...base, offsets: 0n, interactions: '0x' },
     });
@@ -456,7 +402,7 @@ describe('swap orders', () => {
     expect(v3.intents[0]).toMatchObject({ consideration: [{ recipient: THIEF }], taker: FEE });
     const v2 = decode({
       domain: oneInchDomain,
-      types: oneInchTypes(ONEINCH_V2_ORDER),
+      types: typesWithDomain(ONEINCH_V2_ORDER),
       primaryType: 'Order',
       message: {
         ...base,
@@ -479,16 +425,12 @@ describe('swap orders', () => {
     chainId: 1n,
     verifyingContract: '0xdef1c0ded9bec7f1a1670819833240f027b25eff' as Address,
   };
-  const zeroExTypes = (type: string) => ({
-    EIP712Domain: domainTypes('name', 'version', 'chainId', 'verifyingContract'),
-    ...typesFrom(type),
-  });
   const common = { makerToken: USDC, takerToken: WETH, makerAmount: 100n, takerAmount: 1n, maker: SIGNER };
 
   it('0x LimitOrder (taker fee to the fee recipient), RfqOrder, OtcOrder (expiry in the top 64 bits)', () => {
     const limit = decode({
       domain: zeroExDomain,
-      types: zeroExTypes(ZEROX_LIMIT_ORDER),
+      types: typesWithDomain(ZEROX_LIMIT_ORDER),
       primaryType: 'LimitOrder',
       message: {
         ...common,
@@ -519,7 +461,7 @@ describe('swap orders', () => {
     ]);
     const rfq = decode({
       domain: zeroExDomain,
-      types: zeroExTypes(ZEROX_RFQ_ORDER),
+      types: typesWithDomain(ZEROX_RFQ_ORDER),
       primaryType: 'RfqOrder',
       message: { ...common, taker: THIEF, txOrigin: THIEF, pool: `0x${'00'.repeat(32)}`, expiry: 5n, salt: 1n },
     });
@@ -527,7 +469,7 @@ describe('swap orders', () => {
     expect(rfq.intents[0]).toMatchObject({ taker: THIEF, expiry: '5' });
     const otc = decode({
       domain: zeroExDomain,
-      types: zeroExTypes(ZEROX_OTC_ORDER),
+      types: typesWithDomain(ZEROX_OTC_ORDER),
       primaryType: 'OtcOrder',
       message: { ...common, taker: ZERO, txOrigin: THIEF, expiryAndNonce: (1900000000n << 192n) | (7n << 128n) | 9n },
     });

@@ -4,10 +4,25 @@
  * orders: the intents of a hand-written document of each kind, and its digest against viem's
  * `hashTypedData` over the same document.
  */
-import { type Address, hashTypedData, keccak256, stringToHex, type TypedDataDefinition } from 'viem';
+import { type Address, keccak256, stringToHex } from 'viem';
 import { describe, expect, it } from 'vitest';
-import type { Decoded, Intent } from '../types.js';
-import { decodeTypedDataRequest } from './typed-data.js';
+import {
+  DAI,
+  decodeDoc as decode,
+  domainTypes,
+  expectSchema,
+  FEE,
+  MAX_UINT160 as MAX160,
+  PERMIT2,
+  SIGNER,
+  DRAINER as THIEF,
+  typesFrom,
+  typesWithDomain,
+  USDC,
+  WETH,
+  ZERO,
+} from '../testing/decode.js';
+import type { Intent } from '../types.js';
 import {
   BLUR_ORDER,
   LOOKSRARE_V1_MAKER,
@@ -17,60 +32,6 @@ import {
 } from './typed-data-nft-orders.js';
 import { DAI_PERMIT, EIP2612_PERMIT, PERMIT2_TYPES } from './typed-data-permits.js';
 import { ZEROX_LIMIT_ORDER, ZEROX_OTC_ORDER, ZEROX_RFQ_ORDER } from './typed-data-swap-orders.js';
-
-const SIGNER = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
-const PERMIT2 = '0x000000000022d473030f116ddee9f6b43ac78ba3';
-const USDC = '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48';
-const WETH = '0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2';
-const DAI = '0x6b175474e89094c44da98b954eedeac495271d0f';
-const THIEF = '0x1661f1b207629e4f385da89cff535c8e5eb23ee3';
-const FEE = '0x0000a26b00c1f0df003000390027140000faa719';
-const ZERO = '0x0000000000000000000000000000000000000000';
-const MAX160 = (1n << 160n) - 1n;
-
-/** `{Name: [{name, type}]}` from `Name(type name,…)Other(…)` type strings. */
-function typesFrom(...strings: string[]): Record<string, { name: string; type: string }[]> {
-  const types: Record<string, { name: string; type: string }[]> = {};
-  for (const s of strings) {
-    for (const [, name, body] of s.matchAll(/(\w+)\(([^)]*)\)/g)) {
-      types[name as string] = (body as string)
-        .split(',')
-        .filter(Boolean)
-        .map((f) => {
-          const [type, field] = f.split(' ') as [string, string];
-          return { name: field, type };
-        });
-    }
-  }
-  return types;
-}
-
-interface Doc {
-  domain: Record<string, unknown>;
-  types: Record<string, { name: string; type: string }[]>;
-  primaryType: string;
-  message: Record<string, unknown>;
-}
-
-const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-
-function decode(doc: Doc): Extract<Decoded, { type: 'typed-data' }> {
-  const decoded = decodeTypedDataRequest('eth_signTypedData_v4', [SIGNER, json(doc)], 1);
-  if (decoded.type !== 'typed-data') throw new Error('expected typed data');
-  // Every schema's digest is viem's over the very same document (bigints, lowercase addresses).
-  expect(decoded.digest).toBe(hashTypedData(doc as unknown as TypedDataDefinition));
-  return decoded;
-}
-
-function expectSchema(doc: Doc, schema: string, intents: Intent[]) {
-  const decoded = decode(doc);
-  expect(decoded.schema).toBe(schema);
-  expect(decoded.intents).toEqual(intents);
-  return decoded;
-}
-
-const domainTypes = (...names: string[]) =>
-  names.map((n) => ({ name: n, type: n === 'chainId' ? 'uint256' : n === 'verifyingContract' ? 'address' : 'string' }));
 
 describe('type strings are the contracts’ own', () => {
   it.each([
@@ -108,7 +69,7 @@ describe('permits', () => {
   it('DAI permit: allowed=true is 2^256 − 1, owner = holder, deadline = expiry', () => {
     const doc = {
       domain: tokenDomain,
-      types: { EIP712Domain: domainTypes('name', 'version', 'chainId', 'verifyingContract'), ...typesFrom(DAI_PERMIT) },
+      types: typesWithDomain(DAI_PERMIT),
       primaryType: 'Permit',
       message: { holder: SIGNER, spender: THIEF, nonce: 3n, expiry: 0n, allowed: true },
     };

@@ -3,42 +3,11 @@
  * definitions, sent in hostile encodings, must decode to viem's digest of the canonical document;
  * random JSON and random mutations must give a Decoded or RISK_INVALID_REQUEST, never another error.
  */
-import { BaseError } from '@custos/core';
 import fc from 'fast-check';
 import { hashTypedData, type TypedDataDefinition, toHex } from 'viem';
 import { describe, expect, it } from 'vitest';
-import type { Decoded } from '../types.js';
+import { decodeTyped as decode, json, outcome, RUNS, SIGNER } from '../testing/decode.js';
 import { decodeTypedDataRequest, type TypedDataMethod } from './typed-data.js';
-
-// Property runs; long mode is `CUSTOS_LONG=1 npx vitest run packages/risk/src/decode`.
-const RUNS = process.env.CUSTOS_LONG ? 100_000 : 2_000;
-
-const SIGNER = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
-
-type TypedDecoded = Extract<Decoded, { type: 'typed-data' }>;
-
-const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-
-function decode(
-  doc: unknown,
-  method: TypedDataMethod = 'eth_signTypedData_v4',
-  signer: unknown = SIGNER,
-): TypedDecoded {
-  const decoded = decodeTypedDataRequest(method, [signer, typeof doc === 'string' ? doc : json(doc)], 1);
-  if (decoded.type !== 'typed-data') throw new Error('expected typed data');
-  return decoded;
-}
-
-/** Runs `fn`; a RISK_INVALID_REQUEST BaseError is `invalid`, any other exception fails the test. */
-function outcome(fn: () => unknown): 'ok' | 'invalid' {
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    if (error instanceof BaseError && error.code === 'RISK_INVALID_REQUEST') return 'invalid';
-    throw error;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Properties

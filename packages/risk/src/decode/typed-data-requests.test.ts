@@ -4,60 +4,9 @@
  */
 import { BaseError } from '@custos/core';
 import { describe, expect, it } from 'vitest';
-import type { Decoded } from '../types.js';
-import { decodeTypedDataRequest, type TypedDataMethod } from './typed-data.js';
+import { DRAINER, decodeTyped as decode, json, outcome, PERMIT, SIGNER, usdcPermit } from '../testing/decode.js';
+import { decodeTypedDataRequest } from './typed-data.js';
 import { MAX_DEPTH } from './typed-data-parse.js';
-
-const SIGNER = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
-const USDC = '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48';
-const DRAINER = '0x1661f1b207629e4f385da89cff535c8e5eb23ee3';
-
-type TypedDecoded = Extract<Decoded, { type: 'typed-data' }>;
-
-const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-
-function decode(
-  doc: unknown,
-  method: TypedDataMethod = 'eth_signTypedData_v4',
-  signer: unknown = SIGNER,
-): TypedDecoded {
-  const decoded = decodeTypedDataRequest(method, [signer, typeof doc === 'string' ? doc : json(doc)], 1);
-  if (decoded.type !== 'typed-data') throw new Error('expected typed data');
-  return decoded;
-}
-
-/** Runs `fn`; a RISK_INVALID_REQUEST BaseError is `invalid`, any other exception fails the test. */
-function outcome(fn: () => unknown): 'ok' | 'invalid' {
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    if (error instanceof BaseError && error.code === 'RISK_INVALID_REQUEST') return 'invalid';
-    throw error;
-  }
-}
-
-const EIP712_DOMAIN = [
-  { name: 'name', type: 'string' },
-  { name: 'version', type: 'string' },
-  { name: 'chainId', type: 'uint256' },
-  { name: 'verifyingContract', type: 'address' },
-];
-const PERMIT = [
-  { name: 'owner', type: 'address' },
-  { name: 'spender', type: 'address' },
-  { name: 'value', type: 'uint256' },
-  { name: 'nonce', type: 'uint256' },
-  { name: 'deadline', type: 'uint256' },
-];
-
-/** The USDC permit of the MetaMask PPOM payload, written independently with bigints. */
-const usdcPermit = {
-  domain: { name: 'USD Coin', version: '2', chainId: 1n, verifyingContract: USDC },
-  types: { EIP712Domain: EIP712_DOMAIN, Permit: PERMIT },
-  primaryType: 'Permit',
-  message: { owner: SIGNER, spender: DRAINER, value: 1033366316628n, nonce: 1n, deadline: 1678709555n },
-} as const;
 
 /** A chain of `depth` nested structs (`depth` 1 is a flat message). */
 function nested(depth: number) {

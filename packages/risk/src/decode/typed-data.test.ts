@@ -3,8 +3,6 @@
  * implementations (MetaMask signatures over Permit2 data, a viem local account), and under the
  * hostile encodings wallets accept — each must sign the same digest or be refused.
  */
-import { readFileSync } from 'node:fs';
-import { BaseError } from '@custos/core';
 import {
   type Hex,
   hashTypedData,
@@ -15,64 +13,20 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
-import type { Decoded } from '../types.js';
-import { decodeTypedDataRequest, type TypedDataMethod } from './typed-data.js';
+import {
+  DRAINER,
+  decodeTyped as decode,
+  EIP712_DOMAIN,
+  HARDHAT_KEY_0,
+  json,
+  outcome,
+  payload,
+  SIGNER,
+  USDC,
+  usdcPermit,
+} from '../testing/decode.js';
+import { decodeTypedDataRequest } from './typed-data.js';
 
-const SIGNER = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
-const USDC = '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48';
-const DRAINER = '0x1661f1b207629e4f385da89cff535c8e5eb23ee3';
-const HARDHAT_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
-
-type TypedDecoded = Extract<Decoded, { type: 'typed-data' }>;
-
-function payload(name: string): { chainId: number; request: { params: [string, string] } } {
-  return JSON.parse(readFileSync(new URL(`../../test/fixtures/payloads/${name}.json`, import.meta.url), 'utf8'));
-}
-
-const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-
-function decode(
-  doc: unknown,
-  method: TypedDataMethod = 'eth_signTypedData_v4',
-  signer: unknown = SIGNER,
-): TypedDecoded {
-  const decoded = decodeTypedDataRequest(method, [signer, typeof doc === 'string' ? doc : json(doc)], 1);
-  if (decoded.type !== 'typed-data') throw new Error('expected typed data');
-  return decoded;
-}
-
-/** Runs `fn`; a RISK_INVALID_REQUEST BaseError is `invalid`, any other exception fails the test. */
-function outcome(fn: () => unknown): 'ok' | 'invalid' {
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    if (error instanceof BaseError && error.code === 'RISK_INVALID_REQUEST') return 'invalid';
-    throw error;
-  }
-}
-
-const EIP712_DOMAIN = [
-  { name: 'name', type: 'string' },
-  { name: 'version', type: 'string' },
-  { name: 'chainId', type: 'uint256' },
-  { name: 'verifyingContract', type: 'address' },
-];
-const PERMIT = [
-  { name: 'owner', type: 'address' },
-  { name: 'spender', type: 'address' },
-  { name: 'value', type: 'uint256' },
-  { name: 'nonce', type: 'uint256' },
-  { name: 'deadline', type: 'uint256' },
-];
-
-/** The USDC permit of the MetaMask PPOM payload, written independently with bigints. */
-const usdcPermit = {
-  domain: { name: 'USD Coin', version: '2', chainId: 1n, verifyingContract: USDC },
-  types: { EIP712Domain: EIP712_DOMAIN, Permit: PERMIT },
-  primaryType: 'Permit',
-  message: { owner: SIGNER, spender: DRAINER, value: 1033366316628n, nonce: 1n, deadline: 1678709555n },
-} as const;
 const usdcPermitIntent = {
   kind: 'permit',
   scheme: 'eip2612',
