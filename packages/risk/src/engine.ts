@@ -114,7 +114,8 @@ export function originHost(origin: unknown): string {
 export class RiskEngine {
   readonly #labels: LabelLookup;
   readonly #facts: FactsProvider;
-  readonly #knownTokens: KnownTokens;
+  // Loaded on first use: parsing the shipped token list takes a few hundred milliseconds.
+  #knownTokens: KnownTokens | undefined;
   readonly #fingerprints: ReadonlyMap<string, Fingerprint>;
   readonly #rules: readonly Rule[];
   readonly #simulator: Simulator | undefined;
@@ -124,7 +125,7 @@ export class RiskEngine {
   constructor(options: RiskEngineOptions = {}) {
     this.#labels = options.labels ?? NO_LABELS;
     this.#facts = options.facts ?? new OfflineFactsProvider();
-    this.#knownTokens = options.knownTokens ?? KnownTokens.loadDefault();
+    this.#knownTokens = options.knownTokens;
     this.#fingerprints = options.fingerprints ?? defaultFingerprints();
     this.#rules = options.rules ?? DEFAULT_RULES;
     this.#simulator = options.simulator;
@@ -208,11 +209,16 @@ export class RiskEngine {
       label: (address) => this.#labels.lookupAddress(address, chainId),
       facts: () => ({ kind: 'unknown', reason: 'not gathered' }),
       token: () => ({ standard: 'unknown' }),
-      knownTokens: this.#knownTokens,
+      knownTokens: this.#tokens(),
       history: [],
       fingerprints: this.#fingerprints,
       now: this.#now(),
     };
+  }
+
+  #tokens(): KnownTokens {
+    this.#knownTokens ??= KnownTokens.loadDefault();
+    return this.#knownTokens;
   }
 
   #domainLookup(host: string): DomainLookupResult {

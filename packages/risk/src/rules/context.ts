@@ -61,7 +61,7 @@ export interface Rule {
 
 export const MAX_UINT256 = (1n << 256n) - 1n;
 export const MAX_UINT160 = (1n << 160n) - 1n;
-/** An allowance this large is treated as unlimited (the and Blockaid's threshold). */
+/** Allowances of at least 2^64 − 1 base units count as unlimited (as do allowances above the total supply). */
 export const UNLIMITED_THRESHOLD = (1n << 64n) - 1n;
 export const ZERO_ADDRESS: Address = '0x0000000000000000000000000000000000000000';
 
