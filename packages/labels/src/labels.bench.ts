@@ -15,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { type BenchSuite, defineBench } from '@custos/core/bench';
 import { labelsMigrations, openPostgres } from '@custos/db';
 import { acquireTestPostgres, createTestDatabase } from '@custos/db/testing';
@@ -148,7 +148,8 @@ function recordLatencyAndFootprint(b: Built): void {
     command: `npm run bench labels -- --size ${scale}`,
     machine: { cpu: cpus()[0]?.model.trim(), cores: cpus().length },
     addresses: n,
-    build: b.build,
+    // Relative to the repository: the record names no machine path.
+    build: { ...b.build, ...(b.build.path === undefined ? {} : { path: relative(root, String(b.build.path)) }) },
     diskBytes: disk,
     diskBytesPerAddress: Number((disk / n).toFixed(2)),
     residentIndexBytes: b.service.index.residentBytes,

@@ -6,7 +6,7 @@
  * address), a spender deployed days ago, a spender whose bytecode is a retired proxy, an
  * operator for a whole NFT collection, and off-chain permits with no real expiry.
  */
-import type { Finding, Intent } from '../types.js';
+import type { Address, Decoded, Finding, Intent } from '../types.js';
 import {
   big,
   finding,
@@ -143,17 +143,23 @@ function grantees(intent: Intent, context: RuleContext): `0x${string}` | undefin
   return undefined;
 }
 
+/** Every address the request grants a right to, once each, in order. */
+function grantedTo(decoded: Decoded, context: RuleContext): Address[] {
+  const out = new Set<Address>();
+  for (const intent of decoded.intents) {
+    const spender = grantees(intent, context);
+    if (spender !== undefined) out.add(spender);
+  }
+  return [...out];
+}
+
 export const approvalToCodeless: Rule = {
   id: 'approval_to_eoa',
   description:
     'An approval, permit or operator grant to an address with no code of its own (EOA, EIP-7702-delegated EOA, or an undeployed address): warn — protocols spend through contracts, drainers through keys.',
   evaluate(decoded, context) {
     const findings: Finding[] = [];
-    const seen = new Set<string>();
-    for (const intent of decoded.intents) {
-      const spender = grantees(intent, context);
-      if (spender === undefined || seen.has(spender)) continue;
-      seen.add(spender);
+    for (const spender of grantedTo(decoded, context)) {
       const facts = context.facts(spender);
       if (!isCodelessAccount(facts) || context.label(spender).tier === 'allow') continue;
       const what =
@@ -175,11 +181,7 @@ export const youngSpender: Rule = {
   description: 'The spender or operator is a contract deployed less than three days ago: warn (Rabby 1024).',
   evaluate(decoded, context) {
     const findings: Finding[] = [];
-    const seen = new Set<string>();
-    for (const intent of decoded.intents) {
-      const spender = grantees(intent, context);
-      if (spender === undefined || seen.has(spender)) continue;
-      seen.add(spender);
+    for (const spender of grantedTo(decoded, context)) {
       const facts = context.facts(spender);
       if (facts.kind !== 'contract' || facts.deployedAt === undefined) continue;
       const age = context.now - facts.deployedAt;
@@ -205,9 +207,7 @@ export const deprecatedSpender: Rule = {
     'The spender or operator runs bytecode fingerprinted as retired (e.g. the legacy OpenSea/Wyvern user proxy): warn. Found by code hash, never by address.',
   evaluate(decoded, context) {
     const findings: Finding[] = [];
-    for (const intent of decoded.intents) {
-      const spender = grantees(intent, context);
-      if (spender === undefined) continue;
+    for (const spender of grantedTo(decoded, context)) {
       const hash = context.facts(spender).codeHash;
       const print = hash === undefined ? undefined : context.fingerprints.get(hash);
       if (print?.kind !== 'deprecated-spender') continue;
