@@ -270,8 +270,8 @@ export class RiskEngine {
       [...wanted].map(async (address): Promise<[Address, TokenFacts]> => {
         try {
           return [address, await this.#facts.token(chainId, address)];
-        } catch {
-          return [address, { standard: 'unknown' }];
+        } catch (error) {
+          return [address, { standard: 'unknown', reason: error instanceof Error ? error.message : String(error) }];
         }
       }),
     );

@@ -361,4 +361,6 @@ export interface TokenFacts {
   name?: string | undefined;
   decimals?: number | undefined;
   totalSupply?: UintString | undefined;
+  /** Why facts are missing, when `standard` is `unknown` for lack of an answer. */
+  reason?: string | undefined;
 }

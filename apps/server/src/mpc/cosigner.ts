@@ -53,15 +53,18 @@ export class CosignerRefusedError extends BaseError {
   }
 }
 
-let fallbackEngine: RiskEngine | undefined;
+// One fallback engine per services object (built once, not per signature).
+const fallbackEngines = new WeakMap<Services, RiskEngine>();
 
 /** The engine the co-signer scans with: the server's, else one over the label layer (offline facts). */
 function engineFor(services: Services): RiskEngine {
-  const configured = (services as { risk?: { engine: RiskEngine } }).risk?.engine;
-  if (configured !== undefined) return configured;
-  if (services.labels !== undefined) return new RiskEngine({ labels: services.labels.service });
-  fallbackEngine ??= new RiskEngine({ labels: LabelService.openDefault() });
-  return fallbackEngine;
+  if (services.risk !== undefined) return services.risk.engine;
+  let engine = fallbackEngines.get(services);
+  if (engine === undefined) {
+    engine = new RiskEngine({ labels: services.labels?.service ?? LabelService.openDefault() });
+    fallbackEngines.set(services, engine);
+  }
+  return engine;
 }
 
 /** The JSON-RPC request a wallet would have made for this sign request. */
