@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { BaseError } from '@custos/core';
 import {
+  approvalsMigrations,
   coreMigrations,
   type Database,
   isPostgresUrl,
@@ -124,6 +125,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     ...(await mpcMigrations()),
     ...(await labelsMigrations()),
     ...(await riskMigrations()),
+    ...(await approvalsMigrations()),
   ]);
   if (migrated.applied.length > 0) logger.debug({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
 

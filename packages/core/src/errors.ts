@@ -90,6 +90,11 @@ export const ErrorCodes = {
   RISK_BLOCKED: { status: 403, kind: 'negative' },
   RISK_CONFIRMATION_REQUIRED: { status: 409, kind: 'negative' },
   RISK_POLICY_REFUSED: { status: 403, kind: 'negative' },
+  // authorization management (approval discovery, annotation, revocation)
+  APPROVALS_INVALID_REQUEST: { status: 400, kind: 'usage' },
+  APPROVALS_RPC_FAILED: { status: 502, kind: 'negative' },
+  APPROVALS_TOO_MUCH_ACTIVITY: { status: 502, kind: 'negative' },
+  APPROVALS_REVOKE_FAILED: { status: 502, kind: 'negative' },
   // last resort: a bug, never shown with internals
   INTERNAL: { status: 500, kind: 'internal' },
 } as const satisfies Record<string, { status: number; kind: 'usage' | 'negative' | 'internal' }>;

@@ -8,6 +8,7 @@ export {
 export { type DirectoryLock, lockDirectory } from './lock.js';
 export {
   applyMigrations,
+  approvalsMigrations,
   coreMigrations,
   labelsMigrations,
   loadMigrations,

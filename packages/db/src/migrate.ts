@@ -148,3 +148,8 @@ export function labelsMigrations(): Promise<Migration[]> {
 export function riskMigrations(): Promise<Migration[]> {
   return migrationSet('risk');
 }
+
+/** Authorization management: scan progress, approval events, seen off-chain permits. */
+export function approvalsMigrations(): Promise<Migration[]> {
+  return migrationSet('approvals');
+}

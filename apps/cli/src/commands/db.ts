@@ -3,7 +3,14 @@
  * a deployment migrates once before it starts (or scales out) its stateless server nodes.
  */
 import { join } from 'node:path';
-import { coreMigrations, labelsMigrations, mpcMigrations, openDatabase, riskMigrations } from '@custos/db';
+import {
+  approvalsMigrations,
+  coreMigrations,
+  labelsMigrations,
+  mpcMigrations,
+  openDatabase,
+  riskMigrations,
+} from '@custos/db';
 import type { Command } from 'commander';
 import { printJson } from '../output.js';
 
@@ -23,6 +30,7 @@ export function registerDb(program: Command): void {
           ...(await mpcMigrations()),
           ...(await labelsMigrations()),
           ...(await riskMigrations()),
+          ...(await approvalsMigrations()),
         ]);
         if (command.optsWithGlobals<{ json?: boolean }>().json) printJson({ db: database.location, ...result });
         else

@@ -5,7 +5,15 @@
  */
 
 import { silentLogger } from '@custos/core';
-import { coreMigrations, type Database, labelsMigrations, mpcMigrations, openPGlite, riskMigrations } from '@custos/db';
+import {
+  approvalsMigrations,
+  coreMigrations,
+  type Database,
+  labelsMigrations,
+  mpcMigrations,
+  openPGlite,
+  riskMigrations,
+} from '@custos/db';
 import { pino } from 'pino';
 import type { DeviceAuthenticator } from '../access/principals.js';
 import { type App, type BuildAppOptions, buildApp } from '../app.js';
@@ -75,6 +83,7 @@ export async function createHarness(
     ...(await mpcMigrations()),
     ...(await labelsMigrations()),
     ...(await riskMigrations()),
+    ...(await approvalsMigrations()),
   ]);
   const alice = await upsertAccount(db, 'alice', PASSWORDS.alice);
   const bob = await upsertAccount(db, 'bob', PASSWORDS.bob);
