@@ -14,6 +14,7 @@ import { createAccessHook, createDeviceVerificationHook } from './access/authent
 import type { Access, DeviceAuthenticator } from './access/principals.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { parseInput, type Route, type RouteModule } from './http/route.js';
+import { approvalsRoutes } from './http/routes/approvals/index.js';
 import { devRoutes } from './http/routes/dev/index.js';
 import { identityRoutes } from './http/routes/identity/index.js';
 import { labelsRoutes } from './http/routes/labels/index.js';
@@ -52,6 +53,7 @@ export function defaultRouteModules(services: Services): RouteModule[] {
   if (services.mpc !== undefined) modules.push(mpcRoutes(services.config));
   if (services.labels !== undefined) modules.push(labelsRoutes);
   if (services.risk !== undefined) modules.push(riskRoutes);
+  if (services.approvals !== undefined) modules.push(approvalsRoutes);
   if (services.config.dev) modules.push(devRoutes);
   return modules;
 }

@@ -9,6 +9,8 @@ export interface Metrics {
   registry: Registry;
   requests: Counter<'method' | 'route' | 'status'>;
   duration: Histogram<'method' | 'route'>;
+  /** Approval scans finished, by outcome (ok / failed). */
+  approvalScans: Counter<'outcome'>;
 }
 
 export function createMetrics(): Metrics {
@@ -27,5 +29,11 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, requests, duration };
+  const approvalScans = new Counter({
+    name: 'custos_approval_scans_total',
+    help: 'Approval scans finished, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  return { registry, requests, duration, approvalScans };
 }

@@ -25,6 +25,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
+import { createApprovalsRuntime } from './approvals/runtime.js';
 import type { ServerConfig } from './config.js';
 import { upsertAccount } from './identity/accounts.js';
 import { createLabelsRuntime } from './labels/runtime.js';
@@ -157,6 +158,15 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   });
   closers.push(() => risk.close());
   services.risk = risk;
+  const approvals = createApprovalsRuntime({
+    db,
+    risk,
+    labels: labels.service,
+    logger,
+    metrics: services.metrics,
+  });
+  closers.push(() => approvals.close());
+  services.approvals = approvals;
 
   const { app } = await buildApp({
     services,

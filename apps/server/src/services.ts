@@ -6,6 +6,7 @@
  */
 import type { Logger } from '@custos/core';
 import type { Database } from '@custos/db';
+import type { ApprovalsRuntime } from './approvals/runtime.js';
 import type { ServerConfig } from './config.js';
 import type { LabelsRuntime } from './labels/runtime.js';
 import type { Metrics } from './metrics.js';
@@ -31,5 +32,7 @@ export interface Services {
   labels?: LabelsRuntime;
   /** The risk engine and the firewall's upstream per chain; the scan and firewall routes exist when set. */
   risk?: RiskRuntime;
+  /** Approval discovery and revocation over the risk runtime's chains; its routes exist when set. */
+  approvals?: ApprovalsRuntime;
   devFixtures?: DevFixtures;
 }

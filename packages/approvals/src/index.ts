@@ -24,6 +24,9 @@ export {
   isPending,
   PERMIT2_REVOKE_ABI,
   type PendingRevocation,
+  type RevocationJson,
+  revocationFromJson,
+  revocationToJson,
   type SentRevocation,
   sendRevocations,
 } from './revoke.js';

@@ -307,11 +307,19 @@ export function isPending(r: Revocation | PendingRevocation): r is PendingRevoca
 /** Fills in a pending EIP-2612 revocation with the owner's signature over its zero permit. */
 export function completeRevocation(r: PendingRevocation, signature: Hex): Revocation {
   const { v, r: rr, s, yParity } = parseSignature(signature);
-  const message = (r.signature.typedData as unknown as { message: { spender: Address; deadline: bigint } }).message;
+  const message = (r.signature.typedData as unknown as { message: { spender: Address } }).message;
   const data = encodeFunctionData({
     abi: EIP2612_ABI,
     functionName: 'permit',
-    args: [r.transaction.from, message.spender, 0n, message.deadline, Number(v ?? BigInt(yParity + 27)), rr, s],
+    args: [
+      r.transaction.from,
+      message.spender,
+      0n,
+      BigInt(r.signature.deadline),
+      Number(v ?? BigInt(yParity + 27)),
+      rr,
+      s,
+    ],
   });
   const { signature: _, ...rest } = r;
   return { ...rest, transaction: { ...r.transaction, data } };
@@ -390,4 +398,78 @@ export async function sendRevocations(
     sent.push({ revokes: r.revokes, method: r.method, hash, blockNumber: receipt.blockNumber });
   }
   return sent;
+}
+
+/** A revocation as JSON (what the server answers): quantities as 0x-hex, typed-data integers as decimal strings. */
+export interface RevocationJson extends Omit<Revocation, 'transaction'> {
+  transaction: { chainId: number; from: Address; to: Address; data: Hex; value: Hex; gas?: Hex | undefined };
+  signature?: { typedData: unknown; deadline: string } | undefined;
+}
+
+const hexQuantity = (n: bigint): Hex => `0x${n.toString(16)}`;
+
+export function revocationToJson(r: Revocation | PendingRevocation): RevocationJson {
+  const { transaction, ...rest } = r;
+  const out: RevocationJson = {
+    ...rest,
+    transaction: {
+      chainId: transaction.chainId,
+      from: transaction.from,
+      to: transaction.to,
+      data: transaction.data,
+      value: hexQuantity(transaction.value),
+      ...(transaction.gas === undefined ? {} : { gas: hexQuantity(transaction.gas) }),
+    },
+  };
+  if (isPending(r)) {
+    out.signature = {
+      deadline: r.signature.deadline,
+      typedData: JSON.parse(
+        JSON.stringify(r.signature.typedData, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      ),
+    };
+  }
+  return out;
+}
+
+/** The inverse of `revocationToJson`, checking the shape (it may come from a server over HTTP). */
+export function revocationFromJson(json: RevocationJson): Revocation | PendingRevocation {
+  const t = json.transaction;
+  const address = /^0x[0-9a-fA-F]{40}$/;
+  if (
+    typeof t !== 'object' ||
+    t === null ||
+    !address.test(String(t.from)) ||
+    !address.test(String(t.to)) ||
+    !/^0x([0-9a-fA-F]{2})*$/.test(String(t.data)) ||
+    !/^0x[0-9a-fA-F]+$/.test(String(t.value)) ||
+    !Number.isSafeInteger(t.chainId)
+  ) {
+    throw invalid('a revocation transaction is malformed', { method: String(json.method) });
+  }
+  const { signature, ...rest } = json;
+  const base: Revocation = {
+    ...rest,
+    transaction: {
+      chainId: t.chainId,
+      from: t.from.toLowerCase() as Address,
+      to: t.to.toLowerCase() as Address,
+      data: t.data,
+      value: BigInt(t.value),
+      ...(t.gas === undefined ? {} : { gas: BigInt(t.gas) }),
+    },
+  };
+  if (signature === undefined) return base;
+  const doc = signature.typedData as { message?: Record<string, unknown> };
+  const m = doc.message ?? {};
+  const typedData = {
+    ...doc,
+    message: {
+      ...m,
+      value: BigInt(String(m.value)),
+      nonce: BigInt(String(m.nonce)),
+      deadline: BigInt(String(m.deadline)),
+    },
+  } as unknown as TypedDataDefinition;
+  return { ...base, signature: { typedData, deadline: signature.deadline } };
 }

@@ -25,6 +25,13 @@ export interface FirewallOptions {
   refuseWarnings?: boolean | undefined;
   /** Called with every verdict (for logs and metrics); must not throw. */
   onVerdict?: ((method: string, verdict: Verdict) => void) | undefined;
+  /**
+   * Called after a scanned request was forwarded and the node answered it (e.g. a signature was
+   * produced): what was asked, the verdict and the answer. Awaited; must not throw.
+   */
+  onForwarded?:
+    | ((method: string, params: unknown, verdict: Verdict, result: unknown) => Promise<void> | void)
+    | undefined;
 }
 
 /** The JSON-RPC error code for a refused request (in the EIP-1474 server range). */
@@ -65,8 +72,10 @@ export async function inspect(options: FirewallOptions, method: string, params: 
 export function withFirewall(options: FirewallOptions): Eip1193Like {
   return {
     async request(args) {
-      await inspect(options, args.method, args.params);
-      return options.upstream.request(args);
+      const verdict = await inspect(options, args.method, args.params);
+      const result = await options.upstream.request(args);
+      if (verdict !== undefined) await options.onForwarded?.(args.method, args.params, verdict, result);
+      return result;
     },
   };
 }
@@ -114,8 +123,9 @@ async function handleOne(options: FirewallOptions, body: unknown): Promise<JsonR
   if (typeof method !== 'string' || method === '') return rpcError(id, -32600, 'Invalid Request: no method');
   if (params !== undefined && params !== null && typeof params !== 'object')
     return rpcError(id, -32602, 'Invalid params');
+  let verdict: Verdict | undefined;
   try {
-    await inspect(options, method, params);
+    verdict = await inspect(options, method, params);
   } catch (error) {
     if (error instanceof FirewallRefusedError)
       return rpcError(id, error.rpcCode, error.shortMessage, { verdict: error.verdict });
@@ -126,6 +136,7 @@ async function handleOne(options: FirewallOptions, body: unknown): Promise<JsonR
   try {
     // By-name (object) params pass through as sent; the node judges them.
     const result = await options.upstream.request({ method, params: (params ?? []) as readonly unknown[] });
+    if (verdict !== undefined) await options.onForwarded?.(method, params, verdict, result);
     return { jsonrpc: '2.0', id, result: result ?? null };
   } catch (error) {
     return upstreamError(id, error);

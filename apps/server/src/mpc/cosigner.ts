@@ -371,13 +371,16 @@ export interface CosignInput {
  * Scans and applies policy. Returns the id of the 'signed' decision (mark it failed if signing
  * then fails), or throws CosignerRefusedError after recording the refusal.
  */
-export async function cosign(services: Services, raw: CosignInput): Promise<string> {
+export async function cosign(
+  services: Services,
+  raw: CosignInput,
+): Promise<{ decisionId: string; verdict: Verdict | null; chainId: number | null }> {
   const { db } = services;
   const input = { ...raw, signer: raw.signer.toLowerCase() as Address };
   const scan = scanRequestFor(input.request, input.signer);
   if (scan === undefined) {
     // A bare digest the wallet's blind-signing policy allowed: nothing to scan, recorded as such.
-    return recordDecision(db, {
+    const decisionId = await recordDecision(db, {
       walletId: input.walletId,
       deviceId: input.deviceId,
       kind: input.request.kind,
@@ -388,6 +391,7 @@ export async function cosign(services: Services, raw: CosignInput): Promise<stri
       reason: 'blind signing allowed by wallet policy',
       outflows: [],
     });
+    return { decisionId, verdict: null, chainId: null };
   }
   const engine = engineFor(services);
   // The wallet's recent counterparties (what it signed for before) feed the address-poisoning rule.
@@ -452,7 +456,7 @@ export async function cosign(services: Services, raw: CosignInput): Promise<stri
       return { decisionId };
     },
   );
-  if ('decisionId' in outcome) return outcome.decisionId;
+  if ('decisionId' in outcome) return { decisionId: outcome.decisionId, verdict, chainId };
   const decisionId = await recordDecision(db, { ...base, decision: 'refused', reason: outcome.refusal, outflows: [] });
   throw new CosignerRefusedError(
     'RISK_POLICY_REFUSED',

@@ -125,7 +125,7 @@ export async function signWithPresignature(
   const child = derivePublic({ publicKey, chainCode }, signingPath(input));
   // The co-signer: scan and apply the wallet's policy before a presignature is spent. The test
   // signature of a refresh (pending) is exempt — see serverDigest.
-  const decisionId = input.pending
+  const cosigned = input.pending
     ? undefined
     : await cosign(services, {
         walletId,
@@ -135,14 +135,25 @@ export async function signWithPresignature(
         signer: evmAddress(child.key.publicKey),
         confirmation: input.confirmation,
       });
+  let output: SignOutput;
   try {
-    return await finishSigning(services, wallet, input, { walletId, deviceId, digest, child, pairing });
+    output = await finishSigning(services, wallet, input, { walletId, deviceId, digest, child, pairing });
   } catch (error) {
-    if (decisionId !== undefined) {
-      await markDecisionFailed(db, decisionId, error instanceof BaseError ? error.code : 'signing failed');
+    if (cosigned !== undefined) {
+      await markDecisionFailed(db, cosigned.decisionId, error instanceof BaseError ? error.code : 'signing failed');
     }
     throw error;
   }
+  // A signed permit is a grant no transaction shows yet: the approvals list keeps it until it is used.
+  const request = input.request as SignRequest;
+  if (cosigned?.verdict != null && cosigned.chainId !== null && request.kind === 'typed-data') {
+    await services.approvals?.recordSigned(cosigned.verdict, {
+      chainId: cosigned.chainId,
+      via: 'cosigner',
+      typedData: request.typedData,
+    });
+  }
+  return output;
 }
 
 async function finishSigning(

@@ -16,6 +16,7 @@ import type { LabelService } from '@custos/labels';
 import {
   ChainSimulator,
   type Eip1193Like,
+  type FactsProvider,
   ForkSimulator,
   RiskEngine,
   RpcFactsProvider,
@@ -50,6 +51,8 @@ export interface RiskRuntimeOptions {
 
 export interface RiskRuntime {
   readonly engine: RiskEngine;
+  /** The engine's on-chain facts (address kinds, deployment times, token metadata), cached. */
+  readonly facts: FactsProvider;
   /** The firewall's upstream for a configured chain; undefined for any other chain. */
   upstream(chainId: number): Eip1193Like | undefined;
   /** The configured chains, ascending. */
@@ -163,6 +166,7 @@ export function createRiskRuntime(options: RiskRuntimeOptions): RiskRuntime {
   let closed = false;
   return {
     engine,
+    facts,
     chains: ids,
     upstream: (chainId) => (closed ? undefined : upstreams.get(chainId)),
     async close() {

@@ -17,6 +17,7 @@ import {
 import { pino } from 'pino';
 import type { DeviceAuthenticator } from '../access/principals.js';
 import { type App, type BuildAppOptions, buildApp } from '../app.js';
+import { createApprovalsRuntime } from '../approvals/runtime.js';
 import { resolveServerConfig, type ServerConfig } from '../config.js';
 import { upsertAccount } from '../identity/accounts.js';
 import { createLabelsRuntime } from '../labels/runtime.js';
@@ -70,6 +71,8 @@ export interface HarnessOptions {
    * test, `dev: true`), with the labels of `labels` when given; `simulate` defaults to false here.
    */
   risk?: { chains?: RiskChainConfig[]; simulate?: boolean };
+  /** Approval discovery and revocation over the risk chains (needs `risk`); `freshForMs` default 0 here. */
+  approvals?: { freshForMs?: number };
 }
 
 export async function createHarness(
@@ -108,6 +111,16 @@ export async function createHarness(
         simulate: options.risk.simulate ?? false,
       })
     : undefined;
+  const approvals =
+    risk && options.approvals
+      ? createApprovalsRuntime({
+          db,
+          risk,
+          ...(labels ? { labels: labels.service } : {}),
+          logger: silentLogger,
+          freshForMs: options.approvals.freshForMs ?? 0,
+        })
+      : undefined;
   const services: Services = {
     db,
     config: resolveServerConfig({ ...config }),
@@ -116,6 +129,7 @@ export async function createHarness(
     ...(mpc === undefined ? {} : { mpc }),
     ...(labels === undefined ? {} : { labels }),
     ...(risk === undefined ? {} : { risk }),
+    ...(approvals === undefined ? {} : { approvals }),
   };
   const built = await buildApp({
     services,
@@ -131,6 +145,7 @@ export async function createHarness(
     accounts: { alice: alice.id, bob: bob.id },
     async close() {
       await built.app.close();
+      await approvals?.close();
       await risk?.close();
       await labels?.close();
       if (options.db === undefined) await db.close();

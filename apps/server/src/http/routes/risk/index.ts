@@ -150,6 +150,12 @@ const rpcRoute = defineRoute({
       upstream,
       origin: originOf(request.headers.origin),
       onVerdict: (method, verdict) => logVerdict(request.log, { chainId, method, via: 'firewall' }, verdict),
+      // A signed permit grants a standing allowance no transaction shows yet: the approvals list keeps it.
+      onForwarded: async (method, forwarded, verdict) => {
+        if (!method.startsWith('eth_signTypedData') || services.approvals === undefined) return;
+        const typedData = Array.isArray(forwarded) ? forwarded[1] : undefined;
+        await services.approvals.recordSigned(verdict, { chainId, via: 'firewall', typedData });
+      },
     };
     return handleJsonRpc(options, body);
   },
