@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerAccounts } from './commands/accounts.js';
+import { registerApprovals } from './commands/approvals.js';
 import { registerDb } from './commands/db.js';
 import { registerLabels } from './commands/labels.js';
 import { registerScan } from './commands/scan.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerWallet(program);
   registerLabels(program);
   registerScan(program);
+  registerApprovals(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

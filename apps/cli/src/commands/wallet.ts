@@ -24,6 +24,7 @@ import { createFileDeviceStore, createNodeArithmetic, FolderBackupStore } from '
 import type { Command } from 'commander';
 import {
   type Address,
+  type Chain,
   createPublicClient,
   createWalletClient,
   defineChain,
@@ -31,6 +32,9 @@ import {
   http,
   isAddress,
   type LocalAccount,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { printJson, usageError } from '../output.js';
@@ -41,7 +45,7 @@ interface GlobalFlags {
   home?: string;
 }
 
-function readSecretFile(file: string, flag: string): string {
+export function readSecretFile(file: string, flag: string): string {
   let text: string;
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
@@ -88,7 +92,9 @@ function progress(command: Command): (stage: string) => void {
   };
 }
 
-async function wallets(command: Command): Promise<{ wallets: DeviceWallets; client: MpcServerClient; home: string }> {
+export async function wallets(
+  command: Command,
+): Promise<{ wallets: DeviceWallets; client: MpcServerClient; home: string }> {
   const home = homeDir(command);
   const store = createFileDeviceStore(home);
   const client = await connectDevice({ serverUrl: serverUrl(command), store, extractableKey: true });
@@ -101,12 +107,12 @@ function output(command: Command, value: Record<string, unknown>, human: string)
   else process.stdout.write(`${human}\n`);
 }
 
-function indexPath(index: string | undefined): number[] {
+export function indexPath(index: string | undefined): number[] {
   return index === undefined ? [] : parseDerivationPath([Number(index)]);
 }
 
 /** A chains DigestSigner for one wallet child: the digest is computed here and recomputed by the server. */
-async function mpcSigner(
+export async function mpcSigner(
   w: DeviceWallets,
   walletId: string,
   path: readonly number[],
@@ -139,13 +145,16 @@ async function mpcSigner(
   };
 }
 
-function rpcUrl(flag: string | undefined): string {
+export function rpcUrl(flag: string | undefined): string {
   if (flag) return flag;
   const host = process.env.CUSTOS_CHAIN_HOST ?? '127.0.0.1';
   return `http://${host}:${process.env.CUSTOS_CHAIN_PORT ?? '8545'}`;
 }
 
-async function walletClientFor(account: LocalAccount, url: string) {
+export async function walletClientFor(
+  account: LocalAccount,
+  url: string,
+): Promise<{ wallet: WalletClient<Transport, Chain, LocalAccount>; client: PublicClient<Transport, Chain> }> {
   const transport = http(url, { retryCount: 0 });
   const id = await createPublicClient({ transport }).getChainId();
   const chain = defineChain({
