@@ -184,7 +184,8 @@ export async function annotateApprovals(
     return {
       ...a,
       tokenInfo: info,
-      unlimited: amount !== undefined && isUnlimited(amount, info.totalSupply),
+      // An operator may move every token of the collection the owner holds, now or later.
+      unlimited: a.kind === 'operator' || (amount !== undefined && isUnlimited(amount, info.totalSupply)),
       ...(balance === undefined ? {} : { balance: balance.toString() }),
       valueAtRisk,
       spenderInfo: identities.get(a.spender) as SpenderIdentity,

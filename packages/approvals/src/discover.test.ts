@@ -87,6 +87,24 @@ describe('a node that refuses large ranges and fails transiently (40 approvals o
     }
   });
 
+  it('two nodes scanning the same account at once store each event once and agree', async () => {
+    const { db, store } = await freshStore();
+    try {
+      const engine = new RiskEngine();
+      // Two scanners over one database: two server nodes, each with its own process-local dedupe.
+      const scanners = [0, 1].map(
+        () => new ApprovalScanner({ store, chain: () => ({ rpc: rpcOf(chain.rpcUrl), maxRange: 200n }), engine }),
+      );
+      const [a, b] = await Promise.all(scanners.map((s) => s.scan(chain.chainId, owner)));
+      expect(listedOf(a?.approvals ?? [])).toEqual(await truthOf(chain, owner, pairs));
+      expect(listedOf(b?.approvals ?? [])).toEqual(listedOf(a?.approvals ?? []));
+      const events = await store.events(chain.chainId, owner);
+      expect(events).toHaveLength(40);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('gives up with a typed error when the node keeps failing', async () => {
     const { db, store } = await freshStore();
     const proxy = await startRpcProxy({ target: chain.rpcUrl, failureRate: 1 });

@@ -865,3 +865,14 @@ describe('against a dev chain behind a hostile proxy', () => {
     }
   });
 });
+
+describe('a reverted call is an answer, not a failure', () => {
+  it.each([
+    [{ code: -32603, message: 'Internal error', data: { message: 'Error: Transaction reverted without a reason' } }],
+    [{ code: 3, message: 'execution reverted: ERC721: invalid token ID', data: '0x08c379a0' }],
+    [{ code: -32000, message: 'execution reverted' }],
+    [new Error('VM Exception while processing transaction: invalid opcode')],
+  ])('%j is fatal (never retried)', (error) => {
+    expect(classifyRpcError(error).kind).toBe('fatal');
+  });
+});

@@ -207,6 +207,9 @@ function parseCount(digits: string, kilo: string | undefined): bigint | undefine
   return value >= 1n ? value : undefined;
 }
 
+/** What nodes say when the call itself reverted (not a node failure). */
+const REVERT_PATTERNS: readonly RegExp[] = [/revert/i, /invalid opcode/i, /out of gas/i, /execution (?:failed|error)/i];
+
 /** Messages that state the node's fixed maximum range (N blocks). */
 const RANGE_LIMIT_PATTERNS: readonly RegExp[] = [
   /max(?:imum)? (?:block )?range:?\s*(?:is\s*)?([\d,_]+)\s*(k)?\b/i,
@@ -260,6 +263,9 @@ export function classifyRpcError(error: unknown): RpcErrorClass {
     facts.texts.some((text) => patterns.some((pattern) => pattern.test(text)));
 
   if (matches(TOO_LARGE_PATTERNS)) return { kind: 'too-large', reason, ...rangeHints(facts.texts) };
+  // A call that reverted was answered: asking again gives the same answer (nodes often wrap a revert
+  // in -32603 "internal error", which would otherwise read as transient).
+  if (facts.codes.includes(3) || matches(REVERT_PATTERNS)) return { kind: 'fatal', reason };
   if (matches(TRANSIENT_PATTERNS)) return { kind: 'transient', reason };
   if (facts.codes.includes(LIMIT_EXCEEDED)) return { kind: 'too-large', reason, ...rangeHints(facts.texts) };
   if (facts.statuses.some((s) => s === 408 || s === 425 || s === 429 || (s >= 500 && s <= 599))) {

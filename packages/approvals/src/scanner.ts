@@ -14,7 +14,7 @@ import { type DiscoverResult, discoverApprovalEvents } from './discover.js';
 import type { RetryPolicy } from './logs.js';
 import { permitId, readLivePermits } from './offchain.js';
 import { readLiveApprovals } from './state.js';
-import type { ApprovalStore } from './store.js';
+import { type ApprovalStore, ScanConflictError } from './store.js';
 import type { Address, Approval } from './types.js';
 
 /** How to reach one chain. */
@@ -64,6 +64,9 @@ export interface ScanOutcome {
   live?: number | undefined;
   error?: unknown;
 }
+
+/** How often a scan starts again after another scanner of the same account moved first. */
+const MAX_CONFLICT_RETRIES = 5;
 
 export class ApprovalScanner {
   readonly #options: ApprovalScannerOptions;
@@ -157,20 +160,31 @@ export class ApprovalScanner {
     await o.store.setStatus(chainId, owner, 'scanning');
     let discover: DiscoverResult | undefined;
     try {
-      discover = await discoverApprovalEvents({
-        rpc: access.rpc,
-        store: o.store,
-        chainId,
-        owner,
-        permit2: access.permit2,
-        maxRange: access.maxRange,
-        ...common,
-        onShrink: (info) =>
-          o.logger?.debug(
-            { chainId, from: String(info.from), range: String(info.nextRange) },
-            'eth_getLogs range shrunk',
-          ),
-      });
+      // Another node scanning the same account may move the progress first: start again from there.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          discover = await discoverApprovalEvents({
+            rpc: access.rpc,
+            store: o.store,
+            chainId,
+            owner,
+            permit2: access.permit2,
+            maxRange: access.maxRange,
+            ...common,
+            onShrink: (info) =>
+              o.logger?.debug(
+                { chainId, from: String(info.from), range: String(info.nextRange) },
+                'eth_getLogs range shrunk',
+              ),
+          });
+          break;
+        } catch (error) {
+          if (!(error instanceof ScanConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+          o.logger?.debug({ chainId, attempt }, 'approvals scan overtaken by another; starting again');
+          await (o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(200 * attempt);
+        }
+      }
+      if (discover === undefined) throw new BaseError('INTERNAL', 'approvals discovery ended without a result');
       const read = { rpc: access.rpc, blockNumber: discover.head, ...common };
       const [events, permits] = await Promise.all([o.store.events(chainId, owner), o.store.permits(chainId, owner)]);
       const [onChain, offChain] = await Promise.all([

@@ -117,7 +117,7 @@ export interface SpenderIdentity {
 /** A live grant with what a user needs to judge it. */
 export interface Approval extends LiveApproval {
   tokenInfo: TokenFacts;
-  /** `amount` at or above the unlimited threshold (≥ 2^64−1, or more than the total supply). */
+  /** `amount` at or above the unlimited threshold (≥ 2^64−1, or more than the total supply); always for an operator. */
   unlimited: boolean;
   /** The owner's balance of the token (ERC-20 units; NFTs held for ERC-721); absent when unknown. */
   balance?: UintString | undefined;
