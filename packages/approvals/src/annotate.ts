@@ -18,8 +18,17 @@ import {
   type ScanRequest,
   type TokenFacts,
 } from '@custos/risk';
-import { encodeFunctionData, erc20Abi, erc721Abi, formatUnits, parseAbi } from 'viem';
-import { requestWithRetry } from './logs.js';
+import {
+  decodeAbiParameters,
+  encodeFunctionData,
+  erc20Abi,
+  erc721Abi,
+  formatUnits,
+  parseAbi,
+  toEventSelector,
+} from 'viem';
+import { ownerTopic } from './events.js';
+import { readLogPages, requestWithRetry } from './logs.js';
 import { mapLimit, type ReadOptions, VIEW_ABI, viewCall } from './state.js';
 import type { Address, Approval, LiveApproval, SpenderIdentity } from './types.js';
 
@@ -117,6 +126,60 @@ async function word(options: ReadOptions, to: Address, data: `0x${string}`): Pro
 
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
+const TRANSFER_SINGLE = toEventSelector('TransferSingle(address,address,address,uint256,uint256)');
+const TRANSFER_BATCH = toEventSelector('TransferBatch(address,address,address,uint256[],uint256[])');
+const ERC1155_BALANCE = parseAbi(['function balanceOf(address owner, uint256 id) view returns (uint256)']);
+
+/**
+ * What an ERC-1155 operator could take: every id the owner ever received (its TransferSingle and
+ * TransferBatch logs as recipient, paged like discovery's) with the balance held at the read
+ * block; ids no longer held are left out.
+ */
+async function erc1155Holdings(
+  options: AnnotateOptions,
+  token: Address,
+): Promise<{ tokenId: string; amount: string }[]> {
+  const ids = new Set<bigint>();
+  const pages = readLogPages({
+    rpc: options.rpc,
+    address: token,
+    topics: [[TRANSFER_SINGLE, TRANSFER_BATCH], null, null, ownerTopic(options.owner)],
+    fromBlock: 0n,
+    toBlock: options.blockNumber,
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  for await (const page of pages) {
+    for (const log of page.logs) {
+      const single = log.topics[0] === TRANSFER_SINGLE;
+      try {
+        const [decoded] = decodeAbiParameters(
+          single ? [{ type: 'uint256' }, { type: 'uint256' }] : [{ type: 'uint256[]' }, { type: 'uint256[]' }],
+          log.data,
+        );
+        for (const id of Array.isArray(decoded) ? decoded : [decoded]) ids.add(id as bigint);
+      } catch (error) {
+        // A log that does not decode as the standard defines it is not a transfer to count.
+        if (!(error instanceof Error)) throw error;
+      }
+    }
+  }
+  const balances = await mapLimit([...ids], options.concurrency ?? 16, async (id) => ({
+    tokenId: id.toString(),
+    amount: (
+      (await word(
+        options,
+        token,
+        encodeFunctionData({ abi: ERC1155_BALANCE, functionName: 'balanceOf', args: [options.owner, id] }),
+      )) ?? 0n
+    ).toString(),
+  }));
+  return balances
+    .filter((b) => b.amount !== '0')
+    .sort((x, y) => (BigInt(x.tokenId) < BigInt(y.tokenId) ? -1 : BigInt(x.tokenId) > BigInt(y.tokenId) ? 1 : 0));
+}
+
 /**
  * Annotates live grants; `typedData(id)` gives the signed document of an off-chain permit (for
  * the engine to judge it as it was asked).
@@ -153,10 +216,14 @@ export async function annotateApprovals(
     const amount = a.amount === undefined ? undefined : BigInt(a.amount);
     let risk: bigint | null = null;
     let reason: string | undefined;
+    let holdings: { tokenId: string; amount: string }[] | undefined;
     if (a.kind === 'erc721') risk = 1n;
     else if (a.kind === 'operator') {
       if (a.standard === 'erc721' && balance !== undefined) risk = balance;
-      else reason = 'every token of the collection the owner holds (ERC-1155 ids are not enumerated)';
+      else if (a.standard === 'erc1155') {
+        holdings = await erc1155Holdings(options, a.token);
+        risk = holdings.reduce((sum, h) => sum + BigInt(h.amount), 0n);
+      } else reason = 'the collection answers neither as ERC-721 nor as ERC-1155';
     } else if (amount !== undefined && balance !== undefined) {
       risk = min(amount, balance);
       if (a.permit2 !== undefined && a.kind === 'permit2') {
@@ -170,6 +237,7 @@ export async function annotateApprovals(
     } else reason = 'the token did not report a balance';
     const valueAtRisk: Approval['valueAtRisk'] = { amount: risk === null ? null : risk.toString() };
     if (reason !== undefined) valueAtRisk.reason = reason;
+    if (holdings !== undefined) valueAtRisk.items = holdings;
     if (risk !== null && info.decimals !== undefined && a.kind !== 'erc721' && a.kind !== 'operator') {
       valueAtRisk.formatted = formatUnits(risk, info.decimals);
       const price = await options.price?.(a.chainId, a.token);

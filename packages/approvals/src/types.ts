@@ -131,8 +131,10 @@ export interface Approval extends LiveApproval {
     /** Human form with the token's decimals, when known. */
     formatted?: string | undefined;
     fiat?: { currency: string; value: number } | undefined;
-    /** Why `amount` is null, e.g. an ERC-1155 collection whose ids the scan does not enumerate. */
+    /** Why `amount` is null (a collection that answers as neither ERC-721 nor ERC-1155, no balance). */
     reason?: string | undefined;
+    /** ERC-1155 operators: each id the owner holds and how many (`amount` is their sum). */
+    items?: { tokenId: UintString; amount: UintString }[] | undefined;
   };
   spenderInfo: SpenderIdentity;
   /** The risk engine's verdict on the grant, unchanged. */
