@@ -62,6 +62,31 @@ describe('the JSON-RPC firewall', () => {
     expect(strict.seen).toEqual([]);
   });
 
+  it('reports what it forwarded and the answer (onForwarded), never what it refused or failed to forward', async () => {
+    const seen: { method: string; action: string; result: unknown }[] = [];
+    const options = {
+      engine,
+      chainId: 1,
+      upstream: upstream(),
+      onForwarded: (method: string, _params: unknown, verdict: { action: string }, result: unknown) => {
+        seen.push({ method, action: verdict.action, result });
+      },
+    };
+    const tx = { from: SIGNER, to: '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48', data: APPROVE_MAX };
+    await handleJsonRpc(options, [
+      { jsonrpc: '2.0', id: 1, method: 'eth_blockNumber' },
+      { jsonrpc: '2.0', id: 2, method: 'eth_sendTransaction', params: [tx] },
+      { jsonrpc: '2.0', id: 3, method: 'eth_sign', params: [SIGNER, HASH] },
+    ]);
+    expect(seen).toEqual([{ method: 'eth_sendTransaction', action: 'warn', result: `0x${'ab'.repeat(32)}` }]);
+    seen.length = 0;
+    await withFirewall(options).request({ method: 'eth_sendTransaction', params: [tx] });
+    expect(seen.map((s) => s.method)).toEqual(['eth_sendTransaction']);
+    const failing = { ...options, upstream: { request: async () => Promise.reject(new Error('node down')) } };
+    await handleJsonRpc(failing, { jsonrpc: '2.0', id: 4, method: 'eth_sendTransaction', params: [tx] });
+    expect(seen).toHaveLength(1);
+  });
+
   it('answers a batch item by item', async () => {
     const up = upstream();
     const answer = await handleJsonRpc({ engine, chainId: 1, upstream: up }, [
