@@ -7,6 +7,7 @@
  * (chain, owner) runs at a time in a process; across processes the store's conditional commits
  * keep them from interleaving.
  */
+import { setMaxListeners } from 'node:events';
 import { BaseError, type Logger } from '@custos/core';
 import type { Eip1193Like, FactsProvider, LabelLookup, RiskEngine } from '@custos/risk';
 import { type AnnotateOptions, annotateApprovals, type PriceSource } from './annotate.js';
@@ -15,7 +16,7 @@ import type { RetryPolicy } from './logs.js';
 import { permitId, readLivePermits } from './offchain.js';
 import { readLiveApprovals } from './state.js';
 import { type ApprovalStore, ScanConflictError } from './store.js';
-import type { Address, Approval } from './types.js';
+import type { Address, Approval, Hex } from './types.js';
 
 /** How to reach one chain. */
 export interface ChainAccess {
@@ -65,6 +66,26 @@ export interface ScanOutcome {
   error?: unknown;
 }
 
+/** Block timestamps remembered across scans (by block hash, so a reorg cannot serve a stale one). */
+const TIMESTAMP_CACHE_SIZE = 200_000;
+
+/** A Map that forgets its oldest entries beyond `limit`. */
+class BoundedMap<K, V> extends Map<K, V> {
+  readonly #limit: number;
+  constructor(limit: number) {
+    super();
+    this.#limit = limit;
+  }
+  override set(key: K, value: V): this {
+    super.set(key, value);
+    if (this.size > this.#limit) {
+      const oldest = this.keys().next();
+      if (oldest.done !== true) this.delete(oldest.value);
+    }
+    return this;
+  }
+}
+
 /** How often a scan starts again after another scanner of the same account moved first. */
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -73,9 +94,12 @@ export class ApprovalScanner {
   readonly #running = new Map<string, Promise<ApprovalList>>();
   readonly #abort = new AbortController();
   readonly #finished = new Map<string, number>();
+  readonly #timestamps = new BoundedMap<Hex, number>(TIMESTAMP_CACHE_SIZE);
 
   constructor(options: ApprovalScannerOptions) {
     this.#options = options;
+    // Every request of every running scan listens to this one signal (16 at a time per scan).
+    setMaxListeners(0, this.#abort.signal);
   }
 
   #access(chainId: number): ChainAccess {
@@ -188,7 +212,7 @@ export class ApprovalScanner {
       const read = { rpc: access.rpc, blockNumber: discover.head, ...common };
       const [events, permits] = await Promise.all([o.store.events(chainId, owner), o.store.permits(chainId, owner)]);
       const [onChain, offChain] = await Promise.all([
-        readLiveApprovals({ ...read, chainId, owner, events }),
+        readLiveApprovals({ ...read, chainId, owner, events, timestamps: this.#timestamps }),
         readLivePermits({ ...read, permits, permit2: access.permit2 }),
       ]);
       const typedData = new Map(permits.map((p) => [permitId(p), p.typedData]));

@@ -185,7 +185,13 @@ async function collectionStandard(options: ReadOptions, token: Address): Promise
  * timestamp of the block that last changed each.
  */
 export async function readLiveApprovals(
-  options: ReadOptions & { chainId: number; owner: Address; events: readonly ApprovalEvent[] },
+  options: ReadOptions & {
+    chainId: number;
+    owner: Address;
+    events: readonly ApprovalEvent[];
+    /** Block timestamps by block hash, read and filled (a cache the caller keeps across scans). */
+    timestamps?: Map<Hex, number> | undefined;
+  },
 ): Promise<LiveApproval[]> {
   const { owner, chainId } = options;
   const now = await blockTimestamp(options, options.blockNumber);
@@ -201,7 +207,11 @@ export async function readLiveApprovals(
         kind: c.kind,
         token: c.token,
         spender: c.spender,
-        lastChange: { blockNumber: Number(c.last.blockNumber), transactionHash: c.last.transactionHash },
+        lastChange: {
+          blockNumber: Number(c.last.blockNumber),
+          blockHash: c.last.blockHash,
+          transactionHash: c.last.transactionHash,
+        },
       };
       switch (c.kind) {
         case 'erc20': {
@@ -258,14 +268,27 @@ export async function readLiveApprovals(
     },
   );
   const live = results.filter((r): r is LiveApproval => r !== undefined);
-  const blocks = [...new Set(live.map((a) => a.lastChange?.blockNumber as number))];
+  // Block times never change for a block hash: a cache shared across scans saves one request per grant.
+  const cache = options.timestamps;
+  const wanted = new Map<Hex, number>();
+  for (const a of live) {
+    const change = a.lastChange;
+    if (change === undefined) continue;
+    const cached = cache?.get(change.blockHash);
+    if (cached !== undefined) change.timestamp = cached;
+    else wanted.set(change.blockHash, change.blockNumber);
+  }
   const stamps = new Map(
     await mapLimit(
-      blocks,
+      [...wanted],
       options.concurrency ?? 16,
-      async (b) => [b, await blockTimestamp(options, BigInt(b))] as const,
+      async ([hash, number]) => [hash, await blockTimestamp(options, BigInt(number))] as const,
     ),
   );
-  for (const a of live) if (a.lastChange !== undefined) a.lastChange.timestamp = stamps.get(a.lastChange.blockNumber);
+  for (const [hash, time] of stamps) cache?.set(hash, time);
+  for (const a of live) {
+    const change = a.lastChange;
+    if (change !== undefined && change.timestamp === undefined) change.timestamp = stamps.get(change.blockHash);
+  }
   return live.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

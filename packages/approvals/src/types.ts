@@ -98,7 +98,9 @@ export interface LiveApproval {
   /** Off-chain permits: the signature's deadline (unix seconds). */
   deadline?: number | undefined;
   /** The last event that changed this grant (absent for off-chain permits). */
-  lastChange?: { blockNumber: number; transactionHash: Hex; timestamp?: number | undefined } | undefined;
+  lastChange?:
+    | { blockNumber: number; blockHash: Hex; transactionHash: Hex; timestamp?: number | undefined }
+    | undefined;
   /** Off-chain permits: when custos saw it signed, and by which path. */
   signed?: { at: string; via: 'firewall' | 'cosigner' | 'import' } | undefined;
 }
