@@ -187,6 +187,41 @@ describe('chains that change under the scan', () => {
   });
 });
 
+describe('a scan that fails part-way', () => {
+  it('resumes from where the stored events end, not from block 0', async () => {
+    const chain = await startDevChain({ port: 0 });
+    const { db, store } = await freshStore();
+    try {
+      const owner = lower(chain.accounts[6]?.address as string);
+      const rpc = rpcOf(chain.rpcUrl);
+      await approvals(chain, owner, 4, 100);
+      const first = await discoverApprovalEvents({ rpc, store, chainId: chain.chainId, owner });
+      await approvals(chain, owner, 2, 10);
+      // A node that answers everything but eth_getLogs: the scan rewinds its tail, then fails.
+      const broken: Eip1193Like = {
+        request: (args) =>
+          args.method === 'eth_getLogs'
+            ? Promise.reject(Object.assign(new Error('method not available'), { code: -32601 }))
+            : rpc.request(args),
+      };
+      const failed = await discoverApprovalEvents({ rpc: broken, store, chainId: chain.chainId, owner }).catch(
+        (e: unknown) => e,
+      );
+      expect(failed).toMatchObject({ code: 'APPROVALS_RPC_FAILED' });
+      const progress = await store.progress(chain.chainId, owner);
+      expect(progress.scannedTo).toBe(first.head - 64n);
+      expect(progress.checkpoints.at(-1)?.block).toBe(first.head - 64n);
+      const resumed = await discoverApprovalEvents({ rpc, store, chainId: chain.chainId, owner });
+      expect(resumed.reorganised).toBe(false);
+      expect(resumed.fromBlock).toBe(first.head - 127n);
+      expect(await store.events(chain.chainId, owner)).toHaveLength(6);
+    } finally {
+      await db.close();
+      await chain.close();
+    }
+  });
+});
+
 describe('checkpoints', () => {
   it('keep the newest 8 and one per power-of-two age band (10,000 pages → at most 8 + 17)', () => {
     const cps = Array.from({ length: 10_000 }, (_, i) => ({

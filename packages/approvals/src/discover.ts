@@ -126,7 +126,16 @@ export async function discoverApprovalEvents(options: DiscoverOptions): Promise<
   // The head may be below what was scanned (a reset or shorter chain): keep nothing past it.
   if (keptTo !== null && keptTo > latest) keptTo = latest;
   if (keptTo !== expected) {
-    await store.rewind(chainId, owner, expected, keptTo);
+    // The chain agrees up to `keptTo` (an agreed checkpoint is at or above it), so its hash now is
+    // the one the stored events were read under: a scan that fails after this resumes from here.
+    const kept = keptTo === null ? null : await getBlock(rpc, keptTo, options);
+    await store.rewind(
+      chainId,
+      owner,
+      expected,
+      keptTo,
+      kept === null || keptTo === null ? undefined : { block: keptTo, hash: kept.hash },
+    );
     expected = keptTo;
   }
   const fromBlock = keptTo === null ? 0n : keptTo + 1n;

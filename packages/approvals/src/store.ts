@@ -181,7 +181,14 @@ export class ApprovalStore {
    * Forgets everything after block `keepTo` (null: everything): its events, its checkpoints, and
    * progress back to `keepTo`. Only from the progress `expected`, like a page commit.
    */
-  async rewind(chainId: number, owner: Address, expected: bigint | null, keepTo: bigint | null): Promise<void> {
+  async rewind(
+    chainId: number,
+    owner: Address,
+    expected: bigint | null,
+    keepTo: bigint | null,
+    /** The block `keepTo`'s hash now, kept as a checkpoint so a failed scan can resume from here. */
+    at?: Checkpoint,
+  ): Promise<void> {
     await this.#db.transaction(async (tx) => {
       await this.#claim(tx, chainId, owner, expected);
       await tx.query(
@@ -194,11 +201,12 @@ export class ApprovalStore {
       );
       const kept = (current.rows[0]?.checkpoints ?? [])
         .map((c) => ({ block: BigInt(c.block), hash: c.hash }))
-        .filter((c) => keepTo !== null && c.block <= keepTo);
+        .filter((c) => keepTo !== null && c.block <= keepTo && c.block !== at?.block);
+      if (at !== undefined && keepTo !== null && at.block === keepTo) kept.push(at);
       await tx.query(
         `UPDATE approval_scans SET scanned_to = $3, checkpoints = $4::jsonb, updated_at = now()
          WHERE chain_id = $1 AND owner = $2`,
-        [chainId, owner, keepTo, checkpointsJson(kept)],
+        [chainId, owner, keepTo, checkpointsJson(thinCheckpoints(kept))],
       );
     });
   }
