@@ -95,6 +95,11 @@ export const ErrorCodes = {
   APPROVALS_RPC_FAILED: { status: 502, kind: 'negative' },
   APPROVALS_TOO_MUCH_ACTIVITY: { status: 502, kind: 'negative' },
   APPROVALS_REVOKE_FAILED: { status: 502, kind: 'negative' },
+  // proof of reserves (liabilities tree, inclusion proofs, reserves)
+  POR_INVALID_INPUT: { status: 400, kind: 'usage' },
+  POR_PROOF_INVALID: { status: 400, kind: 'negative' },
+  POR_SIGNATURE_INVALID: { status: 400, kind: 'negative' },
+  POR_ROUND_NOT_FOUND: { status: 404, kind: 'usage' },
   // last resort: a bug, never shown with internals
   INTERNAL: { status: 500, kind: 'internal' },
 } as const satisfies Record<string, { status: number; kind: 'usage' | 'negative' | 'internal' }>;
