@@ -210,6 +210,39 @@ describe('discovery on a scripted dev-chain history (17 grants over 6 tokens)', 
     expect(await truthOf(chain, owner, history.pairs)).toEqual(new Map());
   });
 
+  it('refuses to send a revocation for another chain, or one asking for a trap’s gas, before sending anything', async () => {
+    const account = privateKeyToAccount(chain.accounts[1]?.privateKey as `0x${string}`);
+    const wallet = createWalletClient({ account, transport: http(chain.rpcUrl) });
+    const [revocation] = buildRevocations(
+      [
+        {
+          id: 'erc20:x',
+          chainId: 1,
+          owner,
+          kind: 'erc20',
+          token: lower(chain.contracts.erc20),
+          spender: randomAddress(),
+        },
+      ],
+      { chainId: 1, owner },
+    );
+    const nonce = await createPublicClient({ transport: http(chain.rpcUrl) }).getTransactionCount({ address: owner });
+    const wrongChain = await sendRevocations(wallet, [revocation as never]).catch((e: unknown) => e);
+    expect(wrongChain).toMatchObject({
+      code: 'APPROVALS_INVALID_REQUEST',
+      details: { revocation: 1, node: chain.chainId },
+    });
+    const heavy = {
+      ...(revocation as never as { transaction: object }),
+      transaction: { ...(revocation?.transaction ?? {}), chainId: chain.chainId, gas: 5_000_000n },
+    };
+    const trap = await sendRevocations(wallet, [heavy as never]).catch((e: unknown) => e);
+    expect(trap).toMatchObject({ code: 'APPROVALS_INVALID_REQUEST', details: { gas: '5000000' } });
+    expect(await createPublicClient({ transport: http(chain.rpcUrl) }).getTransactionCount({ address: owner })).toBe(
+      nonce,
+    );
+  });
+
   it('several Permit2 allowances are revoked by one lockdown call', async () => {
     const cusd = lower(chain.contracts.erc20);
     const permit2 = lower(PERMIT2_ADDRESS);
@@ -321,6 +354,21 @@ describe('signed permits not yet used (EIP-2612, Permit2 AllowanceTransfer and S
         },
       },
     ];
+    // A second PermitSingle for the same pair at the next nonce: usable once the first is used.
+    const second = structuredClone(documents[1]) as (typeof documents)[1];
+    (second.message.details as { nonce: string }).nonce = '1';
+    documents.push(second);
+    // An EIP-2612 permit naming another owner than its signer can never be used: not recorded.
+    const foreign = structuredClone(documents[0]) as (typeof documents)[0];
+    foreign.message.owner = randomAddress();
+    const foreignVerdict = await engine.scan({
+      chainId: chain.chainId,
+      method: 'eth_signTypedData_v4',
+      params: [who, foreign],
+    });
+    expect(
+      permitRecordsFromVerdict(foreignVerdict, { chainId: chain.chainId, via: 'firewall', typedData: foreign }),
+    ).toEqual([]);
     for (const doc of documents) {
       const verdict = await engine.scan({ chainId: chain.chainId, method: 'eth_signTypedData_v4', params: [who, doc] });
       const records = permitRecordsFromVerdict(verdict, { chainId: chain.chainId, via: 'firewall', typedData: doc });
@@ -328,9 +376,14 @@ describe('signed permits not yet used (EIP-2612, Permit2 AllowanceTransfer and S
       for (const r of records) await store.recordPermit(r);
       await store.recordPermit(records[0] as never); // the same permit seen twice is stored once
     }
-    expect(await store.permits(chain.chainId, who)).toHaveLength(3);
+    expect(await store.permits(chain.chainId, who)).toHaveLength(4);
     const listed = (await scanner.scan(chain.chainId, who)).approvals.filter((a) => a.kind === 'offchain-permit');
-    expect(listed.map((a) => a.scheme).sort()).toEqual(['eip2612', 'permit2-allowance', 'permit2-transfer']);
+    expect(listed.map((a) => a.scheme).sort()).toEqual([
+      'eip2612',
+      'permit2-allowance',
+      'permit2-allowance',
+      'permit2-transfer',
+    ]);
     for (const a of listed) {
       expect(a.signed?.via).toBe('firewall');
       expect(a.spender).toBe(spender);
@@ -358,7 +411,8 @@ describe('signed permits not yet used (EIP-2612, Permit2 AllowanceTransfer and S
       functionName: 'allowance',
       args: [who, cusd, spender],
     });
-    expect(p2nonce).toBe(1);
+    // One invalidation past the highest signed nonce voids both PermitSingles.
+    expect(p2nonce).toBe(2);
     const bitmap = await reader.readContract({
       address: permit2,
       abi: PERMIT2_ABI,

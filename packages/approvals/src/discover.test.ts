@@ -105,6 +105,53 @@ describe('a node that refuses large ranges and fails transiently (40 approvals o
     }
   });
 
+  it('a node that times out on views fails the scan; it never turns live grants into "none"', async () => {
+    const { db, store } = await freshStore();
+    const rpc = rpcOf(chain.rpcUrl);
+    try {
+      const scanner = (node: Eip1193Like) =>
+        new ApprovalScanner({
+          store,
+          chain: () => ({ rpc: node }),
+          engine: new RiskEngine(),
+          sleep: noWait,
+          freshForMs: 0,
+        });
+      const good = await scanner(rpc).scan(chain.chainId, owner);
+      expect(good.approvals).toHaveLength(40);
+      // Geth's words when a call hits its time limit: "execution" in them, yet not a revert.
+      const timingOut: Eip1193Like = {
+        request: (args) =>
+          args.method === 'eth_call'
+            ? Promise.reject(Object.assign(new Error('execution aborted (timeout = 5s)'), { code: -32000 }))
+            : rpc.request(args),
+      };
+      const failed = await scanner(timingOut)
+        .scan(chain.chainId, owner)
+        .catch((e: unknown) => e);
+      expect(failed).toMatchObject({ code: 'APPROVALS_RPC_FAILED' });
+      const after = await scanner(rpc).list(chain.chainId, owner);
+      expect(after.error).toMatchObject({ code: 'APPROVALS_RPC_FAILED' });
+      expect(after.approvals).toHaveLength(40);
+      // A node with no head block is broken, not empty: nothing stored is rewound.
+      const headless: Eip1193Like = {
+        request: (args) =>
+          args.method === 'eth_getBlockByNumber' && (args.params as unknown[])[0] === 'latest'
+            ? Promise.resolve(null)
+            : rpc.request(args),
+      };
+      const before = await store.progress(chain.chainId, owner);
+      const noHead = await discoverApprovalEvents({ rpc: headless, store, chainId: chain.chainId, owner }).catch(
+        (e: unknown) => e,
+      );
+      expect(noHead).toMatchObject({ code: 'APPROVALS_RPC_FAILED' });
+      expect((await store.progress(chain.chainId, owner)).scannedTo).toBe(before.scannedTo);
+      expect(await store.events(chain.chainId, owner)).toHaveLength(40);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('gives up with a typed error when the node keeps failing', async () => {
     const { db, store } = await freshStore();
     const proxy = await startRpcProxy({ target: chain.rpcUrl, failureRate: 1 });
@@ -178,6 +225,9 @@ describe('chains that change under the scan', () => {
       expect(list.approvals).toHaveLength(3);
       const events = await store.events(chain.chainId, owner);
       expect(events).toHaveLength(3);
+      // The stored list (what GET answers) is the new chain's too, not the longer old one's.
+      expect((await store.progress(chain.chainId, owner)).approvals).toHaveLength(3);
+      expect((await scanner().list(chain.chainId, owner)).approvals).toHaveLength(3);
       const progress = await store.progress(chain.chainId, owner);
       expect(progress.checkpoints.every((c) => c.block <= (progress.scannedTo as bigint))).toBe(true);
     } finally {

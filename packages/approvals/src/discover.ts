@@ -33,7 +33,7 @@ export interface DiscoverOptions {
   /** Read up to this block (default: the node's latest). */
   toBlock?: bigint | undefined;
   /** Called after each page is stored. */
-  onProgress?: ((progress: { scannedTo: bigint; head: bigint; events: number }) => void) | undefined;
+  onProgress?: ((progress: { scannedTo: bigint; head: bigint; events: number }) => Promise<void> | void) | undefined;
   onRetry?: ReadLogsOptions['onRetry'];
   onShrink?: ReadLogsOptions['onShrink'];
 }
@@ -108,13 +108,25 @@ async function lastAgreed(
 export async function discoverApprovalEvents(options: DiscoverOptions): Promise<DiscoverResult> {
   const { rpc, store, chainId, owner } = options;
   const permit2 = new Set((options.permit2 ?? [CANONICAL_PERMIT2]).map((a) => a.toLowerCase() as Address));
-  const latest = options.toBlock ?? BigInt((await getBlock(rpc, 'latest', options))?.number ?? '0x0');
+  let latest = options.toBlock;
+  if (latest === undefined) {
+    const head = await getBlock(rpc, 'latest', options);
+    // A node without a head is broken, not an empty chain: never rewind stored progress for it.
+    if (head === null) {
+      throw new BaseError('APPROVALS_RPC_FAILED', 'the node has no latest block', {
+        details: { method: 'eth_getBlockByNumber', block: 'latest' },
+      });
+    }
+    latest = BigInt(head.number);
+  }
   const progress = await store.progress(chainId, owner);
   let expected = progress.scannedTo;
   let keptTo: bigint | null = null;
+  let agreedTo: bigint | null = null;
   let reorganised = false;
   if (expected !== null) {
     const agreed = await lastAgreed(rpc, progress.checkpoints, latest, options);
+    agreedTo = agreed?.block ?? null;
     const newest = progress.checkpoints.at(-1);
     reorganised = agreed === undefined || agreed !== newest;
     if (agreed !== undefined) {
@@ -135,6 +147,7 @@ export async function discoverApprovalEvents(options: DiscoverOptions): Promise<
       expected,
       keptTo,
       kept === null || keptTo === null ? undefined : { block: keptTo, hash: kept.hash },
+      agreedTo,
     );
     expected = keptTo;
   }
@@ -167,7 +180,7 @@ export async function discoverApprovalEvents(options: DiscoverOptions): Promise<
     expected = page.toBlock;
     pages += 1;
     events += parsed.length;
-    options.onProgress?.({ scannedTo: page.toBlock, head: latest, events });
+    await options.onProgress?.({ scannedTo: page.toBlock, head: latest, events });
   }
   return { head: latest, fromBlock, keptTo, reorganised, pages, events };
 }

@@ -612,7 +612,7 @@ describe('requestWithRetry', () => {
     expect(retries[0]).toMatchObject({ attempt: 1, reason: expect.stringContaining('HTTP 502') });
   });
 
-  it('rethrows a too-large refusal as it came, untried again', async () => {
+  it('fails a too-large refusal of a single call at once, keeping it as the cause (only log pages shrink)', async () => {
     const refusal = rpcError(-32005, 'query returned more than 10000 results');
     let calls = 0;
     const rpc: Eip1193Like = {
@@ -621,7 +621,9 @@ describe('requestWithRetry', () => {
         throw refusal;
       },
     };
-    expect(await rejection(requestWithRetry(rpc, 'eth_getLogs', [{}], { sleep: async () => {} }))).toBe(refusal);
+    const error = await rejection(requestWithRetry(rpc, 'eth_getLogs', [{}], { sleep: async () => {} }));
+    expect(error).toMatchObject({ code: 'APPROVALS_RPC_FAILED' });
+    expect((error as Error).cause).toBe(refusal);
     expect(calls).toBe(1);
   });
 
@@ -874,5 +876,16 @@ describe('a reverted call is an answer, not a failure', () => {
     [new Error('VM Exception while processing transaction: invalid opcode')],
   ])('%j is fatal (never retried)', (error) => {
     expect(classifyRpcError(error).kind).toBe('fatal');
+  });
+});
+
+describe('throttling is not a refused range', () => {
+  it('HTTP 429 with -32005 "project ID request rate exceeded" (Infura) is transient', () => {
+    const error = Object.assign(new Error('project ID request rate exceeded'), { code: -32005, status: 429 });
+    expect(classifyRpcError(error).kind).toBe('transient');
+    expect(classifyRpcError({ code: -32005, message: 'project ID request rate exceeded' }).kind).toBe('transient');
+    expect(classifyRpcError({ code: -32005, message: 'query returned more than 10000 results' }).kind).toBe(
+      'too-large',
+    );
   });
 });

@@ -74,6 +74,8 @@ export interface RequestWithRetryOptions {
 export type RpcErrorKind = 'too-large' | 'transient' | 'fatal';
 
 export interface RpcErrorClass {
+  /** A fatal answer that is the call reverting (the node answered; asking again gives the same). */
+  reverted?: boolean;
   kind: RpcErrorKind;
   /** One line that is safe to log: status or code, and the node's words without URLs. */
   reason: string;
@@ -114,6 +116,7 @@ const TOO_LARGE_PATTERNS: readonly RegExp[] = [
 /** Failures that pass with time: throttling, a busy or lagging node, a broken connection. */
 const TRANSIENT_PATTERNS: readonly RegExp[] = [
   /rate.?limit/i,
+  /request rate exceeded/i,
   /too many requests/i,
   /request limit reached/i,
   /(?:exceeded|exceeds) .{0,40}(?:capacity|compute units|throughput|requests? per)/i,
@@ -265,12 +268,13 @@ export function classifyRpcError(error: unknown): RpcErrorClass {
   if (matches(TOO_LARGE_PATTERNS)) return { kind: 'too-large', reason, ...rangeHints(facts.texts) };
   // A call that reverted was answered: asking again gives the same answer (nodes often wrap a revert
   // in -32603 "internal error", which would otherwise read as transient).
-  if (facts.codes.includes(3) || matches(REVERT_PATTERNS)) return { kind: 'fatal', reason };
+  if (facts.codes.includes(3) || matches(REVERT_PATTERNS)) return { kind: 'fatal', reason, reverted: true };
   if (matches(TRANSIENT_PATTERNS)) return { kind: 'transient', reason };
-  if (facts.codes.includes(LIMIT_EXCEEDED)) return { kind: 'too-large', reason, ...rangeHints(facts.texts) };
+  // Throttling first: Infura answers HTTP 429 with -32005 "project ID request rate exceeded".
   if (facts.statuses.some((s) => s === 408 || s === 425 || s === 429 || (s >= 500 && s <= 599))) {
     return { kind: 'transient', reason };
   }
+  if (facts.codes.includes(LIMIT_EXCEEDED)) return { kind: 'too-large', reason, ...rangeHints(facts.texts) };
   if (facts.codes.some((c) => TRANSIENT_RPC_CODES.has(c))) return { kind: 'transient', reason };
   if (facts.systemCodes.some((c) => TRANSIENT_SYSTEM_CODES.test(c))) return { kind: 'transient', reason };
   if (facts.names.includes('TimeoutError')) return { kind: 'transient', reason };
@@ -358,7 +362,7 @@ async function attempt(
     if (verdict.kind === 'too-large') return { ok: false, error, verdict };
     if (verdict.kind === 'fatal') {
       throw new BaseError('APPROVALS_RPC_FAILED', `The node refused ${method}.`, {
-        details: { method, attempts: tries, reason: verdict.reason },
+        details: { method, attempts: tries, reason: verdict.reason, reverted: verdict.reverted === true },
         cause: error,
       });
     }
@@ -390,7 +394,13 @@ export async function requestWithRetry(
   options: RequestWithRetryOptions = {},
 ): Promise<unknown> {
   const result = await attempt(rpc, method, params, options);
-  if (!result.ok) throw result.error;
+  if (!result.ok) {
+    // Only eth_getLogs pages can shrink; for any other call a "too large" answer is a failure.
+    throw new BaseError('APPROVALS_RPC_FAILED', `The node refused ${method} as too large.`, {
+      details: { method, reason: result.verdict.reason },
+      cause: result.error,
+    });
+  }
   return result.value;
 }
 

@@ -30,11 +30,12 @@ export function permitRecordsFromVerdict(
     let scheme: OffchainScheme;
     let verifyingContract: Address | undefined;
     let expiration: number | undefined;
-    let owner: Address = decoded.signer;
+    const owner: Address = decoded.signer;
     if (intent.kind === 'permit' && intent.scheme === 'eip2612') {
+      // A permit naming another owner than its signer can never be used: nothing to list.
+      if (intent.owner !== undefined && intent.owner !== decoded.signer) continue;
       scheme = 'eip2612';
       verifyingContract = intent.verifyingContract ?? intent.token;
-      owner = intent.owner ?? decoded.signer;
     } else if (intent.kind === 'permit' && intent.scheme === 'permit2') {
       scheme = 'permit2-allowance';
       verifyingContract = intent.verifyingContract;
@@ -92,7 +93,8 @@ async function nonceState(
       );
       if (out === undefined) return undefined;
       const [, , nonce] = decodeAbiParameters([{ type: 'uint160' }, { type: 'uint48' }, { type: 'uint48' }], out);
-      return { usable: BigInt(nonce) === r.nonce, current: BigInt(nonce) };
+      // A signature at a nonce ahead of the chain's becomes usable once the nonces before it are used.
+      return { usable: BigInt(nonce) <= r.nonce, current: BigInt(nonce) };
     }
     case 'permit2-transfer': {
       const out = await viewCall(

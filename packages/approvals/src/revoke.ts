@@ -22,7 +22,8 @@ import {
   type Transport,
   type TypedDataDefinition,
 } from 'viem';
-import { estimateGas, sendTransaction, signTypedData, waitForTransactionReceipt } from 'viem/actions';
+import { estimateGas, getChainId, sendTransaction, signTypedData, waitForTransactionReceipt } from 'viem/actions';
+import { mapLimit } from './state.js';
 import type { Address, LiveApproval, Revocation } from './types.js';
 
 export const PERMIT2_REVOKE_ABI = parseAbi([
@@ -37,6 +38,8 @@ const EIP2612_ABI = parseAbi([
 const ZERO: Address = '0x0000000000000000000000000000000000000000';
 /** Permit2 refuses to move an ordered nonce by more than this in one call. */
 const MAX_NONCE_STEP = 65_535n;
+/** More gas than any revoke needs (Rabby warns above 1M): the token may be a gas trap. */
+export const MAX_REVOKE_GAS = 1_000_000n;
 /** Most zero permits signed to use up EIP-2612 nonces up to a signed one. */
 const MAX_EIP2612_NONCE_GAP = 16n;
 
@@ -330,23 +333,28 @@ export async function estimateRevocationGas(
   client: Client,
   revocations: readonly (Revocation | PendingRevocation)[],
 ): Promise<(Revocation | PendingRevocation)[]> {
-  return Promise.all(
-    revocations.map(async (r) => {
-      if (isPending(r)) return r;
-      try {
-        const gas = await estimateGas(client, {
-          account: r.transaction.from,
-          to: r.transaction.to,
-          data: r.transaction.data,
-          value: 0n,
-        });
-        return { ...r, transaction: { ...r.transaction, gas } };
-      } catch (error) {
-        // A revoke the node cannot estimate would fail on chain: say why instead of a gas figure.
-        return { ...r, warning: error instanceof Error ? error.message.split('\n')[0] : String(error) };
-      }
-    }),
-  );
+  return mapLimit(revocations, 8, async (r) => {
+    if (isPending(r)) return r;
+    try {
+      const gas = await estimateGas(client, {
+        account: r.transaction.from,
+        to: r.transaction.to,
+        data: r.transaction.data,
+        value: 0n,
+      });
+      const estimated = { ...r, transaction: { ...r.transaction, gas } };
+      // A revoke costs tens of thousands of gas; a "token" that wants more may be a trap (Rabby 1118).
+      return gas > MAX_REVOKE_GAS
+        ? {
+            ...estimated,
+            warning: `the revocation needs ${gas} gas, more than ${MAX_REVOKE_GAS}: the token may be hostile`,
+          }
+        : estimated;
+    } catch (error) {
+      // A revoke the node cannot estimate would fail on chain: say why instead of a gas figure.
+      return { ...r, warning: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+    }
+  });
 }
 
 export interface SentRevocation {
@@ -364,7 +372,33 @@ export interface SentRevocation {
 export async function sendRevocations(
   client: Client<Transport, Chain | undefined, Account>,
   revocations: readonly (Revocation | PendingRevocation)[],
+  options: { maxGas?: bigint | undefined } = {},
 ): Promise<SentRevocation[]> {
+  // Everything is checked before anything is sent: the node's chain, the owner, the gas.
+  const chainId = await getChainId(client);
+  const maxGas = options.maxGas ?? MAX_REVOKE_GAS;
+  for (const r of revocations) {
+    if (r.transaction.chainId !== chainId) {
+      throw invalid('a revocation is for another chain than the node the client sends to', {
+        revocation: r.transaction.chainId,
+        node: chainId,
+      });
+    }
+    if (r.transaction.from.toLowerCase() !== client.account.address.toLowerCase()) {
+      throw invalid('the account signing is not the owner of the approvals', {
+        owner: r.transaction.from,
+        account: client.account.address,
+      });
+    }
+    if (r.transaction.gas !== undefined && r.transaction.gas > maxGas) {
+      throw invalid('a revocation asks for more gas than a revoke needs; the token may be hostile', {
+        method: r.method,
+        token: r.token,
+        gas: r.transaction.gas.toString(),
+        maxGas: maxGas.toString(),
+      });
+    }
+  }
   const sent: SentRevocation[] = [];
   for (const item of revocations) {
     let r: Revocation = item;
@@ -374,12 +408,6 @@ export async function sendRevocations(
         ...(item.signature.typedData as TypedDataDefinition),
       } as Parameters<typeof signTypedData>[1]);
       r = completeRevocation(item, signature);
-    }
-    if (r.transaction.from.toLowerCase() !== client.account.address.toLowerCase()) {
-      throw invalid('the account signing is not the owner of the approvals', {
-        owner: r.transaction.from,
-        account: client.account.address,
-      });
     }
     const hash = await sendTransaction(client, {
       account: client.account,

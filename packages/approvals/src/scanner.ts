@@ -38,6 +38,10 @@ export interface ApprovalScannerOptions {
   retry?: RetryPolicy | undefined;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   logger?: Pick<Logger, 'info' | 'warn' | 'debug'> | undefined;
+  /** Scans running at once in this process, over all accounts (default 4); more wait their turn. */
+  maxConcurrentScans?: number | undefined;
+  /** How long a scan lease lasts without renewal (default 120 000 ms). */
+  leaseMs?: number | undefined;
   /** A list this recent is answered without starting a new scan (default 15 000 ms). */
   freshForMs?: number | undefined;
   /** Called when a scan ends (for metrics). */
@@ -86,6 +90,11 @@ class BoundedMap<K, V> extends Map<K, V> {
   }
 }
 
+/** How long a scanner's lease on an account lasts without renewal (a page renews it). */
+const LEASE_MS = 120_000;
+/** How often a scan waiting for another node's lease looks again. */
+const LEASE_POLL_MS = 500;
+
 /** How often a scan starts again after another scanner of the same account moved first. */
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -94,6 +103,9 @@ export class ApprovalScanner {
   readonly #running = new Map<string, Promise<ApprovalList>>();
   readonly #abort = new AbortController();
   readonly #finished = new Map<string, number>();
+  readonly #holder = crypto.randomUUID();
+  #active = 0;
+  readonly #waiting: (() => void)[] = [];
   readonly #timestamps = new BoundedMap<Hex, number>(TIMESTAMP_CACHE_SIZE);
 
   constructor(options: ApprovalScannerOptions) {
@@ -160,7 +172,9 @@ export class ApprovalScanner {
 
   async #stored(chainId: number, owner: Address, scanning: boolean): Promise<ApprovalList> {
     const progress = await this.#options.store.progress(chainId, owner);
-    const status = scanning ? 'scanning' : progress.status === 'failed' ? 'failed' : 'complete';
+    const elsewhere =
+      progress.status === 'scanning' && progress.leaseUntil !== null && progress.leaseUntil.getTime() > Date.now();
+    const status = scanning || elsewhere ? 'scanning' : progress.status === 'failed' ? 'failed' : 'complete';
     return {
       chainId,
       owner,
@@ -171,7 +185,50 @@ export class ApprovalScanner {
     };
   }
 
+  /** Waits for one of the `maxConcurrentScans` slots. */
+  async #slot(): Promise<() => void> {
+    const limit = this.#options.maxConcurrentScans ?? 4;
+    while (this.#active >= limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#active++;
+    return () => {
+      this.#active--;
+      this.#waiting.shift()?.();
+    };
+  }
+
   async #run(chainId: number, owner: Address, access: ChainAccess): Promise<ApprovalList> {
+    const release = await this.#slot();
+    try {
+      return await this.#leased(chainId, owner, access);
+    } finally {
+      release();
+    }
+  }
+
+  /** Takes the account's lease (waiting while another node holds it), scans, releases. */
+  async #leased(chainId: number, owner: Address, access: ChainAccess): Promise<ApprovalList> {
+    const o = this.#options;
+    const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const lease = o.leaseMs ?? LEASE_MS;
+    while (!(await o.store.claimScan(chainId, owner, this.#holder, lease))) {
+      this.#abort.signal.throwIfAborted();
+      await sleep(LEASE_POLL_MS);
+    }
+    try {
+      const list = await this.#scanOnce(chainId, owner, access, lease);
+      await o.store.releaseScan(chainId, owner, this.#holder);
+      return list;
+    } catch (error) {
+      const base = error instanceof BaseError ? error : undefined;
+      const reason = { code: base?.code ?? 'INTERNAL', message: base?.shortMessage ?? 'the scan failed' };
+      await o.store.releaseScan(chainId, owner, this.#holder, reason).catch((e: unknown) => {
+        o.logger?.warn({ err: e, chainId }, 'could not record a failed approvals scan');
+      });
+      throw error;
+    }
+  }
+
+  async #scanOnce(chainId: number, owner: Address, access: ChainAccess, lease: number): Promise<ApprovalList> {
     const o = this.#options;
     const started = performance.now();
     const signal = this.#abort.signal;
@@ -180,8 +237,6 @@ export class ApprovalScanner {
       ...(o.sleep === undefined ? {} : { sleep: o.sleep }),
       signal,
     };
-    await o.store.progress(chainId, owner);
-    await o.store.setStatus(chainId, owner, 'scanning');
     let discover: DiscoverResult | undefined;
     try {
       // Another node scanning the same account may move the progress first: start again from there.
@@ -195,6 +250,7 @@ export class ApprovalScanner {
             permit2: access.permit2,
             maxRange: access.maxRange,
             ...common,
+            onProgress: () => o.store.renewLease(chainId, owner, this.#holder, lease),
             onShrink: (info) =>
               o.logger?.debug(
                 { chainId, from: String(info.from), range: String(info.nextRange) },
@@ -230,7 +286,6 @@ export class ApprovalScanner {
         typedData: (id) => typedData.get(id),
       });
       await o.store.saveApprovals(chainId, owner, approvals, discover.head);
-      await o.store.setStatus(chainId, owner, 'idle');
       o.onScan?.({ chainId, owner, ok: true, ms: performance.now() - started, discover, live: approvals.length });
       return {
         chainId,
@@ -240,12 +295,10 @@ export class ApprovalScanner {
         approvals,
       };
     } catch (error) {
-      const base = error instanceof BaseError ? error : undefined;
-      const reason = { code: base?.code ?? 'INTERNAL', message: base?.shortMessage ?? 'the scan failed' };
-      await o.store.setStatus(chainId, owner, 'failed', reason).catch((e: unknown) => {
-        o.logger?.warn({ err: e, chainId }, 'could not record a failed approvals scan');
-      });
-      o.logger?.warn({ chainId, code: reason.code, err: error }, 'approvals scan failed');
+      o.logger?.warn(
+        { chainId, code: error instanceof BaseError ? error.code : 'INTERNAL', err: error },
+        'approvals scan failed',
+      );
       o.onScan?.({ chainId, owner, ok: false, ms: performance.now() - started, discover, error });
       throw error;
     }

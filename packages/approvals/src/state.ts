@@ -8,7 +8,7 @@
  * that fails to answer is an error, never a silent "no grant".
  */
 import { BaseError } from '@custos/core';
-import { type Eip1193Like, rpcErrorChain } from '@custos/risk';
+import type { Eip1193Like } from '@custos/risk';
 import { decodeAbiParameters, encodeFunctionData, type Hex, parseAbi } from 'viem';
 import { getBlock } from './discover.js';
 import { type RetryPolicy, requestWithRetry } from './logs.js';
@@ -43,14 +43,13 @@ export interface ReadOptions {
   concurrency?: number | undefined;
 }
 
-/** Whether a node's error is the call reverting (as opposed to the node failing to answer). */
+/**
+ * Whether a failed view is the call reverting — the node's own first answer, classified as a
+ * revert — as opposed to a node that failed to answer (even after retries, and whatever words its
+ * errors used): only the first means "no grant".
+ */
 export function isRevert(error: unknown): boolean {
-  for (const e of rpcErrorChain(error)) {
-    if (e.code === 3) return true;
-    if (typeof e.message === 'string' && /revert|invalid opcode|execution|out of gas/i.test(e.message)) return true;
-    if (typeof e.details === 'string' && /revert|invalid opcode|execution/i.test(e.details)) return true;
-  }
-  return false;
+  return error instanceof BaseError && error.code === 'APPROVALS_RPC_FAILED' && error.details.reverted === true;
 }
 
 /** `eth_call` at the read block: the return data, or undefined when the call reverts or has no data. */

@@ -25,6 +25,8 @@ export interface ScanProgress {
   /** Oldest first. */
   checkpoints: Checkpoint[];
   status: 'idle' | 'scanning' | 'failed';
+  /** While scanning: until when the scanner's lease holds (renewed at every page). */
+  leaseUntil: Date | null;
   error: { code: string; message: string } | null;
   approvals: unknown[] | null;
   approvalsBlock: bigint | null;
@@ -61,6 +63,7 @@ interface ScanRow {
   scanned_to: bigint | null;
   checkpoints: { block: string; hash: Hex }[];
   status: ScanProgress['status'];
+  lease_until: Date | null;
   error: ScanProgress['error'];
   approvals: unknown[] | null;
   approvals_block: bigint | null;
@@ -134,6 +137,7 @@ function toProgress(row: ScanRow): ScanProgress {
     scannedTo: row.scanned_to,
     checkpoints: row.checkpoints.map((c) => ({ block: BigInt(c.block), hash: c.hash })),
     status: row.status,
+    leaseUntil: row.lease_until,
     error: row.error,
     approvals: row.approvals,
     approvalsBlock: row.approvals_block,
@@ -162,21 +166,6 @@ export class ApprovalStore {
     return toProgress(inserted.rows[0] as ScanRow);
   }
 
-  /** Marks a scan started, finished or failed (what GET answers while it runs). */
-  async setStatus(
-    chainId: number,
-    owner: Address,
-    status: ScanProgress['status'],
-    error: ScanProgress['error'] = null,
-  ): Promise<void> {
-    await this.#db.query(
-      `UPDATE approval_scans SET status = $3, error = $4::jsonb, updated_at = now(),
-         scan_started_at = CASE WHEN $3 = 'scanning' THEN now() ELSE scan_started_at END
-       WHERE chain_id = $1 AND owner = $2`,
-      [chainId, owner, status, error === null ? null : JSON.stringify(error)],
-    );
-  }
-
   /**
    * Forgets everything after block `keepTo` (null: everything): its events, its checkpoints, and
    * progress back to `keepTo`. Only from the progress `expected`, like a page commit.
@@ -188,6 +177,11 @@ export class ApprovalStore {
     keepTo: bigint | null,
     /** The block `keepTo`'s hash now, kept as a checkpoint so a failed scan can resume from here. */
     at?: Checkpoint,
+    /**
+     * The newest block the chain is known to still agree with (null: none). A stored list read at
+     * a later block describes a chain that may be gone, and is forgotten.
+     */
+    agreedTo: bigint | null = keepTo,
   ): Promise<void> {
     await this.#db.transaction(async (tx) => {
       await this.#claim(tx, chainId, owner, expected);
@@ -203,10 +197,13 @@ export class ApprovalStore {
         .map((c) => ({ block: BigInt(c.block), hash: c.hash }))
         .filter((c) => keepTo !== null && c.block <= keepTo && c.block !== at?.block);
       if (at !== undefined && keepTo !== null && at.block === keepTo) kept.push(at);
+      // A stored list read above the kept block describes a chain that is gone: forget it too.
       await tx.query(
-        `UPDATE approval_scans SET scanned_to = $3, checkpoints = $4::jsonb, updated_at = now()
+        `UPDATE approval_scans SET scanned_to = $3, checkpoints = $4::jsonb, updated_at = now(),
+           approvals = CASE WHEN $5::bigint IS NULL OR approvals_block > $5 THEN NULL ELSE approvals END,
+           approvals_block = CASE WHEN $5::bigint IS NULL OR approvals_block > $5 THEN NULL ELSE approvals_block END
          WHERE chain_id = $1 AND owner = $2`,
-        [chainId, owner, keepTo, checkpointsJson(thinCheckpoints(kept))],
+        [chainId, owner, keepTo, checkpointsJson(thinCheckpoints(kept)), agreedTo],
       );
     });
   }
@@ -296,12 +293,57 @@ export class ApprovalStore {
     }));
   }
 
-  /** Saves the list computed at `block`, unless a list of a later block is already stored. */
-  async saveApprovals(chainId: number, owner: Address, approvals: readonly unknown[], block: bigint): Promise<void> {
-    await this.#db.query(
+  /**
+   * Saves the list computed at `block`, unless a list of a later block is stored or the events
+   * no longer reach `block` (a rewind after a reorg or a reset chain happened meanwhile). Answers
+   * whether it was saved.
+   */
+  async saveApprovals(chainId: number, owner: Address, approvals: readonly unknown[], block: bigint): Promise<boolean> {
+    const result = await this.#db.query(
       `UPDATE approval_scans SET approvals = $3::jsonb, approvals_block = $4, updated_at = now()
-       WHERE chain_id = $1 AND owner = $2 AND (approvals_block IS NULL OR approvals_block <= $4)`,
+       WHERE chain_id = $1 AND owner = $2 AND (approvals_block IS NULL OR approvals_block <= $4)
+         AND scanned_to IS NOT NULL AND scanned_to >= $4`,
       [chainId, owner, JSON.stringify(approvals), block],
+    );
+    return result.rowCount > 0;
+  }
+
+  /**
+   * Takes the account's scan lease: true when no other scanner holds it (or its lease, renewed
+   * at every page, lapsed `leaseMs` ago — a crashed node). The holder renews it with `renewLease`.
+   */
+  async claimScan(chainId: number, owner: Address, holder: string, leaseMs: number): Promise<boolean> {
+    await this.progress(chainId, owner);
+    const result = await this.#db.query(
+      `UPDATE approval_scans SET status = 'scanning', error = NULL, scan_holder = $3, scan_started_at = now(),
+         lease_until = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+       WHERE chain_id = $1 AND owner = $2
+         AND (status <> 'scanning' OR scan_holder = $3 OR lease_until IS NULL OR lease_until < now())`,
+      [chainId, owner, holder, leaseMs],
+    );
+    return result.rowCount > 0;
+  }
+
+  async renewLease(chainId: number, owner: Address, holder: string, leaseMs: number): Promise<void> {
+    await this.#db.query(
+      `UPDATE approval_scans SET lease_until = now() + make_interval(secs => $4::double precision / 1000)
+       WHERE chain_id = $1 AND owner = $2 AND scan_holder = $3`,
+      [chainId, owner, holder, leaseMs],
+    );
+  }
+
+  /** Ends the holder's scan: idle, or failed with the reason. */
+  async releaseScan(
+    chainId: number,
+    owner: Address,
+    holder: string,
+    error: ScanProgress['error'] = null,
+  ): Promise<void> {
+    await this.#db.query(
+      `UPDATE approval_scans SET status = $4, error = $5::jsonb, scan_holder = NULL, lease_until = NULL,
+         updated_at = now()
+       WHERE chain_id = $1 AND owner = $2 AND scan_holder = $3`,
+      [chainId, owner, holder, error === null ? 'idle' : 'failed', error === null ? null : JSON.stringify(error)],
     );
   }
 

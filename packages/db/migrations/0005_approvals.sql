@@ -14,6 +14,9 @@ CREATE TABLE approval_scans (
   -- The last computed list of live approvals, and the block its state was read at.
   approvals jsonb,
   approvals_block bigint,
+  -- The scan lease: which scanner holds the account and until when (renewed at every page).
+  scan_holder text,
+  lease_until timestamptz,
   scan_started_at timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (chain_id, owner)
