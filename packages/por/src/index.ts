@@ -1,1 +1,31 @@
-export {};
+/**
+ * @custos/por: proof of reserves. A round's liabilities Merkle sum tree built streaming from a
+ * snapshot (every node binding both children's hashes and per-asset sums), users' inclusion proofs
+ * (`por-proof/v1`) and their pure verifier, the Ed25519-signed root file, and verifiers for OKX's
+ * published formats and reserve files.
+ */
+export {
+  BUILD_VERSION,
+  type BuildOptions,
+  type BuildPhase,
+  type BuildProgress,
+  type BuildResult,
+  type BuildState,
+  buildLiabilitiesTree,
+  deriveSaltSecret,
+  readBuildState,
+} from './build.js';
+export * from './encoding.js';
+export { RoundReader } from './proof.js';
+export * from './root.js';
+export {
+  MAX_SCALE,
+  parseAssetColumn,
+  parseBalance,
+  type RowBatch,
+  readSnapshotHeader,
+  readSnapshotRows,
+  type SnapshotFormat,
+  type SnapshotHeader,
+} from './snapshot.js';
+export * from './verify.js';
