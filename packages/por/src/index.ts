@@ -16,6 +16,7 @@ export {
   readBuildState,
 } from './build.js';
 export * from './encoding.js';
+export * from './okx/index.js';
 export { RoundReader } from './proof.js';
 export * from './root.js';
 export {
