@@ -8,6 +8,7 @@ import { registerAccounts } from './commands/accounts.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerDb } from './commands/db.js';
 import { registerLabels } from './commands/labels.js';
+import { registerPor } from './commands/por.js';
 import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
 import { registerWallet } from './commands/wallet.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerLabels(program);
   registerScan(program);
   registerApprovals(program);
+  registerPor(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

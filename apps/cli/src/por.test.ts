@@ -1,0 +1,175 @@
+/**
+ * `custos por` as a user runs it: a build of 150,000 users × 5 assets killed with SIGKILL half-way
+ * resumes (same command) to the same signed root as an uninterrupted build; `proof` + `verify`
+ * exit 0 with the key pinned, say "signer not pinned" without it, and exit 1 with the reason for a
+ * tampered proof; `verify-okx` accepts OKX's real 2022 and 2023 files and refuses a one-character
+ * change; bad input exits 2 with the line number.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSnapshot } from '../../../packages/por/src/testing/snapshot.js';
+import { finished, run, start } from './testing/run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'custos-por-cli-'));
+const SEED_HEX = '11'.repeat(32);
+const PUBKEY = Buffer.from(ed25519.getPublicKey(Buffer.from(SEED_HEX, 'hex'))).toString('hex');
+const OKX = new URL('../../../packages/por/test/fixtures/okx/', import.meta.url).pathname;
+const keyFile = join(dir, 'signing.key');
+const input = join(dir, 'liabilities.csv');
+const common = [
+  '--liabilities',
+  input,
+  '--signing-key',
+  keyFile,
+  '--round-id',
+  '2026-11',
+  '--snapshot-time',
+  '2026-11-30T00:00:00Z',
+];
+
+beforeAll(async () => {
+  writeFileSync(keyFile, `${SEED_HEX}\n`, { mode: 0o600 });
+  await writeSnapshot(input, { users: 150_000, assets: 5, seed: 9 });
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('custos por build', () => {
+  it('killed half-way (SIGKILL), the same command resumes to the same signed root', async () => {
+    const clean = await run(['--json', 'por', 'build', ...common, '--out', join(dir, 'clean')]);
+    expect(clean.code, clean.stderr).toBe(0);
+    const expected = JSON.parse(clean.stdout) as { root: { rootHash: string; signature: string }; resumed: boolean };
+    expect(expected.resumed).toBe(false);
+
+    const out = join(dir, 'killed');
+    const child = start(['por', 'build', ...common, '--out', out, '--checkpoint-rows', '10000']);
+    const done = finished(child);
+    await new Promise<void>((resolve) => {
+      let err = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+        // Kill once the leaves phase is well under way (checkpoints written, the file not finished).
+        const m = /leaves\s+\[[#.]+\]\s+([\d.]+) %/g;
+        let last = 0;
+        for (const match of err.matchAll(m)) last = Number(match[1]);
+        if (last >= 30) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      void done.then(() => resolve());
+    });
+    const killed = await done;
+    expect(killed.signal ?? killed.code).toBe('SIGKILL');
+    expect(existsSync(join(out, 'root.json'))).toBe(false);
+    const state = JSON.parse(readFileSync(join(out, 'build.json'), 'utf8')) as { phase: string; rows: number };
+    expect(state.phase).toBe('leaves');
+    expect(state.rows).toBeGreaterThan(0);
+
+    const resumed = await run(['--json', 'por', 'build', ...common, '--out', out, '--checkpoint-rows', '10000']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const result = JSON.parse(resumed.stdout) as { root: { rootHash: string; signature: string }; resumed: boolean };
+    expect(result.resumed).toBe(true);
+    expect(result.root).toEqual(expected.root);
+  }, 120_000);
+
+  it('proof and verify: exit 0 pinned; "signer not pinned" otherwise; exit 1 with the reason when tampered', async () => {
+    const proofFile = join(dir, 'proof.json');
+    const ids = readFileSync(input, 'utf8')
+      .split('\n')
+      .slice(1, 4)
+      .map((l) => l.split(',')[0] as string);
+    const proof = await run([
+      'por',
+      'proof',
+      '--round',
+      join(dir, 'clean'),
+      '--user',
+      ids[1] as string,
+      '--out',
+      proofFile,
+    ]);
+    expect(proof.code, proof.stderr).toBe(0);
+    const root = join(dir, 'clean', 'root.json');
+    const pinned = await run(['por', 'verify', '--proof', proofFile, '--root', root, '--pubkey', PUBKEY]);
+    expect(pinned.code, pinned.stderr).toBe(0);
+    expect(JSON.parse(pinned.stdout)).toMatchObject({ valid: true, userId: ids[1], signer: { pinned: true } });
+    expect(pinned.stderr).not.toMatch(/not pinned/);
+    const unpinned = await run(['por', 'verify', '--proof', proofFile, '--root', root]);
+    expect(unpinned.code).toBe(0);
+    expect(unpinned.stderr).toMatch(/signer not pinned: the root is signed by key [0-9a-f]{16}/);
+
+    const tampered = JSON.parse(readFileSync(proofFile, 'utf8')) as { balances: string[] };
+    tampered.balances[0] = tampered.balances[0] === '7' ? '8' : '7';
+    writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered));
+    const bad = await run([
+      '--json',
+      'por',
+      'verify',
+      '--proof',
+      join(dir, 'tampered.json'),
+      '--root',
+      root,
+      '--pubkey',
+      PUBKEY,
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^custos: the user's balances, id and salt do not give the leaf/);
+    const other = Buffer.from(ed25519.getPublicKey(new Uint8Array(32).fill(3))).toString('hex');
+    const wrongKey = await run(['por', 'verify', '--proof', proofFile, '--root', root, '--pubkey', other]);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toMatch(/signed by another key than the pinned one/);
+    const missing = await run(['por', 'proof', '--round', join(dir, 'clean'), '--user', 'nobody']);
+    expect(missing.code).toBe(2);
+  }, 60_000);
+
+  it('refuses a bad snapshot with the line number: exit 2', async () => {
+    const badInput = join(dir, 'bad.csv');
+    writeFileSync(badInput, 'user_id,BTC:8\nu1,1\nu2,-3\n');
+    const r = await run([
+      'por',
+      'build',
+      '--liabilities',
+      badInput,
+      '--out',
+      join(dir, 'bad'),
+      '--signing-key',
+      keyFile,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^custos: line 3: BTC: negative balance -3/);
+  });
+});
+
+describe('custos por verify-okx', () => {
+  it("accepts OKX's real 2022 proof file and 2023 user-info against its tree file", async () => {
+    const v2022 = await run(['por', 'verify-okx', '--proof', join(OKX, 'merkle_proof_file.json')]);
+    expect(v2022.code, v2022.stderr).toBe(0);
+    expect(JSON.parse(v2022.stdout)).toMatchObject({
+      valid: true,
+      root: { balances: { BTC: '95088.55505656', ETH: '939953.49090361', USDT: '3137909428.88369702' } },
+    });
+    const v2023 = await run([
+      'por',
+      'verify-okx',
+      '--user-info',
+      join(OKX, 'user_info_file.json'),
+      '--tree',
+      join(OKX, 'full-liabilities-merkle-tree.txt'),
+    ]);
+    expect(v2023.code, v2023.stderr).toBe(0);
+    expect(JSON.parse(v2023.stdout)).toMatchObject({ valid: true });
+  });
+
+  it('refuses a one-character change: exit 1', async () => {
+    const text = readFileSync(join(OKX, 'merkle_proof_file.json'), 'utf8');
+    const at = text.indexOf('"hash":"') + 12;
+    const changed = text.slice(0, at) + (text[at] === 'a' ? 'b' : 'a') + text.slice(at + 1);
+    writeFileSync(join(dir, 'okx-changed.json'), changed);
+    const r = await run(['por', 'verify-okx', '--proof', join(dir, 'okx-changed.json')]);
+    expect(r.code).toBe(1);
+  });
+});
