@@ -18,6 +18,7 @@ export {
 export * from './encoding.js';
 export * from './okx/index.js';
 export { RoundReader } from './proof.js';
+export * from './reserves/index.js';
 export * from './root.js';
 export {
   MAX_SCALE,
