@@ -36,6 +36,7 @@ import {
   send,
   truthOf,
 } from './testing/history.js';
+import { eip2612Permit, permit2Single, permit2Transfer } from './testing/typed-data.js';
 import type { Address, Approval } from './types.js';
 
 let chain: DevChain;
@@ -278,89 +279,45 @@ describe('signed permits not yet used (EIP-2612, Permit2 AllowanceTransfer and S
     const engine = new RiskEngine({ labels });
     const block = await createPublicClient({ transport: http(chain.rpcUrl) }).getBlock();
     const deadline = block.timestamp + 86_400n;
-    const documents = [
-      {
-        domain: { name: 'Custos Dev USD', version: '1', chainId: chain.chainId, verifyingContract: cusd },
-        types: {
-          EIP712Domain: [
-            { name: 'name', type: 'string' },
-            { name: 'version', type: 'string' },
-            { name: 'chainId', type: 'uint256' },
-            { name: 'verifyingContract', type: 'address' },
-          ],
-          Permit: [
-            { name: 'owner', type: 'address' },
-            { name: 'spender', type: 'address' },
-            { name: 'value', type: 'uint256' },
-            { name: 'nonce', type: 'uint256' },
-            { name: 'deadline', type: 'uint256' },
-          ],
-        },
-        primaryType: 'Permit',
-        message: { owner: who, spender, value: '1000000', nonce: '0', deadline: deadline.toString() },
-      },
-      {
-        domain: { name: 'Permit2', chainId: chain.chainId, verifyingContract: permit2 },
-        types: {
-          EIP712Domain: [
-            { name: 'name', type: 'string' },
-            { name: 'chainId', type: 'uint256' },
-            { name: 'verifyingContract', type: 'address' },
-          ],
-          PermitSingle: [
-            { name: 'details', type: 'PermitDetails' },
-            { name: 'spender', type: 'address' },
-            { name: 'sigDeadline', type: 'uint256' },
-          ],
-          PermitDetails: [
-            { name: 'token', type: 'address' },
-            { name: 'amount', type: 'uint160' },
-            { name: 'expiration', type: 'uint48' },
-            { name: 'nonce', type: 'uint48' },
-          ],
-        },
-        primaryType: 'PermitSingle',
-        message: {
-          details: { token: cusd, amount: '5000', expiration: (deadline + 86_400n).toString(), nonce: '0' },
-          spender,
-          sigDeadline: deadline.toString(),
-        },
-      },
-      {
-        domain: { name: 'Permit2', chainId: chain.chainId, verifyingContract: permit2 },
-        types: {
-          EIP712Domain: [
-            { name: 'name', type: 'string' },
-            { name: 'chainId', type: 'uint256' },
-            { name: 'verifyingContract', type: 'address' },
-          ],
-          PermitTransferFrom: [
-            { name: 'permitted', type: 'TokenPermissions' },
-            { name: 'spender', type: 'address' },
-            { name: 'nonce', type: 'uint256' },
-            { name: 'deadline', type: 'uint256' },
-          ],
-          TokenPermissions: [
-            { name: 'token', type: 'address' },
-            { name: 'amount', type: 'uint256' },
-          ],
-        },
-        primaryType: 'PermitTransferFrom',
-        message: {
-          permitted: { token: cusd, amount: '777' },
-          spender,
-          nonce: '1234567',
-          deadline: deadline.toString(),
-        },
-      },
+    const single = (nonce: bigint) =>
+      permit2Single({
+        chainId: chain.chainId,
+        permit2,
+        token: cusd,
+        spender,
+        amount: 5000n,
+        expiration: deadline + 86_400n,
+        nonce,
+        sigDeadline: deadline,
+      });
+    const eip2612 = (owner: Address) =>
+      eip2612Permit({
+        chainId: chain.chainId,
+        token: cusd,
+        name: 'Custos Dev USD',
+        owner,
+        spender,
+        value: 1_000_000n,
+        nonce: 0n,
+        deadline,
+      });
+    const documents: unknown[] = [
+      eip2612(who),
+      single(0n),
+      permit2Transfer({
+        chainId: chain.chainId,
+        permit2,
+        token: cusd,
+        spender,
+        amount: 777n,
+        nonce: 1234567n,
+        deadline,
+      }),
+      // A second PermitSingle for the same pair at the next nonce: usable once the first is used.
+      single(1n),
     ];
-    // A second PermitSingle for the same pair at the next nonce: usable once the first is used.
-    const second = structuredClone(documents[1]) as (typeof documents)[1];
-    (second.message.details as { nonce: string }).nonce = '1';
-    documents.push(second);
     // An EIP-2612 permit naming another owner than its signer can never be used: not recorded.
-    const foreign = structuredClone(documents[0]) as (typeof documents)[0];
-    foreign.message.owner = randomAddress();
+    const foreign = eip2612(randomAddress());
     const foreignVerdict = await engine.scan({
       chainId: chain.chainId,
       method: 'eth_signTypedData_v4',

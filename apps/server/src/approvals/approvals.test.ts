@@ -23,6 +23,7 @@ import { createNodeArithmetic } from '@custos/mpc/node';
 import { type Address, createPublicClient, createWalletClient, erc20Abi, http, maxUint256, parseEther } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveData, randomAddress, send } from '../../../../packages/approvals/src/testing/history.js';
+import { eip2612Permit, permit2Single } from '../../../../packages/approvals/src/testing/typed-data.js';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from '../../../../packages/mpc/src/testing/primes.js';
 import { fixedPrimeArithmetic, injectFetch } from '../testing/device.js';
 import { createHarness, type Harness } from '../testing/harness.js';
@@ -167,38 +168,16 @@ describe('GET /v1/approvals and POST /v1/approvals/revoke', () => {
     const owner = lower(chain.accounts[9]?.address as string);
     const spender = randomAddress();
     const block = await createPublicClient({ transport: http(chain.rpcUrl) }).getBlock();
-    const typedData = {
-      domain: { name: 'Permit2', chainId: chain.chainId, verifyingContract: lower(PERMIT2_ADDRESS) },
-      types: {
-        EIP712Domain: [
-          { name: 'name', type: 'string' },
-          { name: 'chainId', type: 'uint256' },
-          { name: 'verifyingContract', type: 'address' },
-        ],
-        PermitSingle: [
-          { name: 'details', type: 'PermitDetails' },
-          { name: 'spender', type: 'address' },
-          { name: 'sigDeadline', type: 'uint256' },
-        ],
-        PermitDetails: [
-          { name: 'token', type: 'address' },
-          { name: 'amount', type: 'uint160' },
-          { name: 'expiration', type: 'uint48' },
-          { name: 'nonce', type: 'uint48' },
-        ],
-      },
-      primaryType: 'PermitSingle',
-      message: {
-        details: {
-          token: lower(chain.contracts.erc20),
-          amount: '1000000',
-          expiration: String(block.timestamp + 86_400n * 7n),
-          nonce: '0',
-        },
-        spender,
-        sigDeadline: String(block.timestamp + 3600n),
-      },
-    };
+    const typedData = permit2Single({
+      chainId: chain.chainId,
+      permit2: lower(PERMIT2_ADDRESS),
+      token: lower(chain.contracts.erc20),
+      spender,
+      amount: 1_000_000n,
+      expiration: block.timestamp + 86_400n * 7n,
+      nonce: 0n,
+      sigDeadline: block.timestamp + 3600n,
+    });
     const signed = await h.app.inject({
       method: 'POST',
       url: `/rpc/${chain.chainId}`,
@@ -232,27 +211,17 @@ describe('GET /v1/approvals and POST /v1/approvals/revoke', () => {
     // A permit the co-signer signs (the request names a fresh spender: warn → confirmed).
     const permitSpender = randomAddress();
     const block = await createPublicClient({ transport: http(chain.rpcUrl) }).getBlock();
-    const permit = {
-      domain: { name: 'Custos Dev USD', version: '1', chainId: chain.chainId, verifyingContract: cusd },
-      types: {
-        Permit: [
-          { name: 'owner', type: 'address' },
-          { name: 'spender', type: 'address' },
-          { name: 'value', type: 'uint256' },
-          { name: 'nonce', type: 'uint256' },
-          { name: 'deadline', type: 'uint256' },
-        ],
-      },
-      primaryType: 'Permit',
-      message: {
-        owner: mpcAddress,
-        spender: permitSpender,
-        value: 5_000n,
-        nonce: 0n,
-        deadline: block.timestamp + 3600n,
-      },
-    } as const;
-    await account.signTypedData(permit);
+    const permit = eip2612Permit({
+      chainId: chain.chainId,
+      token: cusd,
+      name: 'Custos Dev USD',
+      owner: mpcAddress,
+      spender: permitSpender,
+      value: 5_000n,
+      nonce: 0n,
+      deadline: block.timestamp + 3600n,
+    });
+    await account.signTypedData(permit as never);
     const before = await list(mpcAddress);
     const kinds = before.approvals.map((a) => `${a.kind}:${a.spender}`).sort();
     expect(kinds).toEqual([`erc20:${spender}`, `offchain-permit:${permitSpender}`].sort());
