@@ -109,11 +109,12 @@ describe('custos basics', () => {
         { id: 3, name: 'labels' },
         { id: 4, name: 'risk' },
         { id: 5, name: 'approvals' },
+        { id: 6, name: 'por' },
       ],
       skipped: 0,
     });
     const second = await run(['--json', '--data-dir', dataDir, 'db', 'migrate']);
-    expect(JSON.parse(second.stdout)).toMatchObject({ applied: [], skipped: 5 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ applied: [], skipped: 6 });
   });
 
   it('with --json an error is one JSON document on stdout', async () => {
@@ -201,7 +202,7 @@ describe('custos serve (embedded database) and the commands that talk to it', ()
     // Released: the directory opens again.
     const migrate = await run(['--json', 'db', 'migrate', '--db', join(dataDir, 'db')]);
     expect(migrate.code, migrate.stderr).toBe(0);
-    expect(JSON.parse(migrate.stdout)).toMatchObject({ applied: [], skipped: 5 });
+    expect(JSON.parse(migrate.stdout)).toMatchObject({ applied: [], skipped: 6 });
   });
 
   it('commands on shared state exit 2 when no server answers', async () => {

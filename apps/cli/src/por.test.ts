@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSnapshot } from '../../../packages/por/src/testing/snapshot.js';
-import { finished, run, start } from './testing/run.js';
+import { finished, interrupt, run, serve, start } from './testing/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-por-cli-'));
 const SEED_HEX = '11'.repeat(32);
@@ -124,6 +124,26 @@ describe('custos por build', () => {
     expect(wrongKey.stderr).toMatch(/signed by another key than the pinned one/);
     const missing = await run(['por', 'proof', '--round', join(dir, 'clean'), '--user', 'nobody']);
     expect(missing.code).toBe(2);
+  }, 60_000);
+
+  it('publish (operator, through the server) makes the round the latest', async () => {
+    const token = 'por-test-operator-token-0123456789';
+    const server = await serve(['--port', '0', '--data-dir', join(dir, 'server')], { CUSTOS_OPERATOR_TOKEN: token });
+    try {
+      const url = server.info.url as string;
+      const refused = await run(['--server', url, 'por', 'publish', '--round', join(dir, 'clean')]);
+      expect(refused.code).toBe(2);
+      const r = await run(['--server', url, 'por', 'publish', '--round', join(dir, 'clean')], {
+        CUSTOS_OPERATOR_TOKEN: token,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const root = JSON.parse(readFileSync(join(dir, 'clean', 'root.json'), 'utf8')) as { rootHash: string };
+      expect(JSON.parse(r.stdout)).toMatchObject({ roundId: '2026-11', rootHash: root.rootHash });
+      const latest = (await (await fetch(`${url}/v1/por/rounds/latest`)).json()) as { root: { rootHash: string } };
+      expect(latest.root.rootHash).toBe(root.rootHash);
+    } finally {
+      await interrupt(server.child, server.done);
+    }
   }, 60_000);
 
   it('refuses a bad snapshot with the line number: exit 2', async () => {

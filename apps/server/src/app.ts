@@ -19,6 +19,7 @@ import { devRoutes } from './http/routes/dev/index.js';
 import { identityRoutes } from './http/routes/identity/index.js';
 import { labelsRoutes } from './http/routes/labels/index.js';
 import { mpcRoutes } from './http/routes/mpc/index.js';
+import { porRoutes } from './http/routes/por/index.js';
 import { riskRoutes } from './http/routes/risk/index.js';
 import { systemRoutes } from './http/routes/system/index.js';
 import { createDeviceAuthenticator } from './mpc/device-auth.js';
@@ -54,6 +55,7 @@ export function defaultRouteModules(services: Services): RouteModule[] {
   if (services.labels !== undefined) modules.push(labelsRoutes);
   if (services.risk !== undefined) modules.push(riskRoutes);
   if (services.approvals !== undefined) modules.push(approvalsRoutes);
+  if (services.por !== undefined) modules.push(porRoutes);
   if (services.config.dev) modules.push(devRoutes);
   return modules;
 }

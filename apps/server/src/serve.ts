@@ -16,6 +16,7 @@ import {
   labelsMigrations,
   mpcMigrations,
   openDatabase,
+  porMigrations,
   putChainRecord,
   type RegisterChainResult,
   redactUrl,
@@ -33,6 +34,7 @@ import { createMetrics } from './metrics.js';
 import { createMpcServices } from './mpc/context.js';
 import { resolveMasterKey } from './mpc/master-key.js';
 import { checkMasterKey } from './mpc/secrets.js';
+import { createPorRuntime } from './por/runtime.js';
 import { createRiskRuntime, type RiskChainConfig } from './risk/runtime.js';
 import type { DevFixtures, Services } from './services.js';
 
@@ -127,6 +129,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     ...(await labelsMigrations()),
     ...(await riskMigrations()),
     ...(await approvalsMigrations()),
+    ...(await porMigrations()),
   ]);
   if (migrated.applied.length > 0) logger.debug({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
 
@@ -167,6 +170,9 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   });
   closers.push(() => approvals.close());
   services.approvals = approvals;
+  const por = createPorRuntime(db);
+  closers.push(() => por.close());
+  services.por = por;
 
   const { app } = await buildApp({
     services,

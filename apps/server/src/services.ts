@@ -11,6 +11,7 @@ import type { ServerConfig } from './config.js';
 import type { LabelsRuntime } from './labels/runtime.js';
 import type { Metrics } from './metrics.js';
 import type { MpcServices } from './mpc/context.js';
+import type { PorRuntime } from './por/runtime.js';
 import type { RiskRuntime } from './risk/runtime.js';
 
 export interface DevFixtures {
@@ -34,5 +35,7 @@ export interface Services {
   risk?: RiskRuntime;
   /** Approval discovery and revocation over the risk runtime's chains; its routes exist when set. */
   approvals?: ApprovalsRuntime;
+  /** Published proof-of-reserves rounds; its routes exist when set. */
+  por?: PorRuntime;
   devFixtures?: DevFixtures;
 }

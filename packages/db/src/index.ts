@@ -13,6 +13,7 @@ export {
   labelsMigrations,
   loadMigrations,
   mpcMigrations,
+  porMigrations,
   riskMigrations,
   validateMigrations,
 } from './migrate.js';

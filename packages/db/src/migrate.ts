@@ -153,3 +153,8 @@ export function riskMigrations(): Promise<Migration[]> {
 export function approvalsMigrations(): Promise<Migration[]> {
   return migrationSet('approvals');
 }
+
+/** Proof-of-reserves rounds as published. */
+export function porMigrations(): Promise<Migration[]> {
+  return migrationSet('por');
+}

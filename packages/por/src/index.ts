@@ -13,6 +13,8 @@ export {
   type BuildState,
   buildLiabilitiesTree,
   deriveSaltSecret,
+  entryBytes,
+  levelPath,
   readBuildState,
 } from './build.js';
 export * from './encoding.js';

@@ -17,7 +17,7 @@ import { type BuildPhase, buildLiabilitiesTree, readBuildState } from './build.j
 import { RoundReader } from './proof.js';
 import { type RootFile, signRoot } from './root.js';
 import { formatUnits, type GeneratedSnapshot, writeSnapshot } from './testing/snapshot.js';
-import { type InclusionProof, verifyInclusionProof } from './verify.js';
+import { type InclusionProof, verifyInclusionProof, verifyRoot } from './verify.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-por-'));
 const SEED = new Uint8Array(32).map((_, i) => i + 7);
@@ -69,6 +69,21 @@ describe('a round of 100,000 users × 22 assets', () => {
     // Shuffled: the sampled users (every 500th input row) are not in input order.
     const ordered = [...positions];
     expect(ordered.some((p, i) => i > 0 && p < (ordered[i - 1] as number))).toBe(true);
+  });
+
+  it('a root checked once verifies many proofs; a plain object cannot pass as a checked root', () => {
+    const checked = verifyRoot(root, { publicKey: PUBKEY });
+    for (const id of snapshot.sampleIds.slice(0, 20)) verifyInclusionProof(reader.proof(id), checked);
+    const forged = { root: { ...root, rootHash: '00'.repeat(32) }, signer: { publicKey: PUBKEY, pinned: true } };
+    expect(rejection(() => verifyInclusionProof(reader.proof(snapshot.sampleIds[0] as string), forged)).code).toBe(
+      'POR_PROOF_INVALID',
+    );
+    const other = bytesToHex(ed25519.getPublicKey(new Uint8Array(32).fill(1)));
+    expect(
+      rejection(() =>
+        verifyInclusionProof(reader.proof(snapshot.sampleIds[0] as string), checked, { publicKey: other }),
+      ).details?.reason,
+    ).toBe('wrong-signer');
   });
 
   it('answers NOT_FOUND for a user who is not in the round', () => {

@@ -104,19 +104,43 @@ export function parseInclusionProof(value: unknown): InclusionProof {
 }
 
 /**
- * Verifies a user's inclusion proof against the round's signed root file. `publicKey` pins the
+ * Verifies a user's inclusion proof against the round's signed root file (or a `VerifiedRoot`,
+ * whose signature is then not checked again). `publicKey` pins the
  * exchange's root-signing key (hex); without it the root file's own key is used and the result
  * says `pinned: false`. Throws POR_PROOF_INVALID with `details.reason` on any failed check.
  */
+/** A root file whose shape and signature were checked once (for verifying many proofs of a round). */
+export interface VerifiedRoot {
+  readonly root: RootFile;
+  readonly signer: { publicKey: string; pinned: boolean };
+}
+
+// Only roots checked here are in the set: a JSON object can never pass as one.
+const checkedRoots = new WeakSet<VerifiedRoot>();
+
+/** Checks a root file's shape and signature once (against `publicKey` when given). */
+export function verifyRoot(rootValue: unknown, options: { publicKey?: string | undefined } = {}): VerifiedRoot {
+  const root = parseRootFile(rootValue);
+  const verified: VerifiedRoot = Object.freeze({ root, signer: verifyRootSignature(root, options.publicKey) });
+  checkedRoots.add(verified);
+  return verified;
+}
+
 export function verifyInclusionProof(
   proofValue: unknown,
   rootValue: unknown,
   options: { publicKey?: string | undefined; sha256?: Sha256 | undefined } = {},
 ): VerifiedInclusion {
   const hash = options.sha256 ?? sha256;
-  const root: RootFile = parseRootFile(rootValue);
+  const checked = checkedRoots.has(rootValue as VerifiedRoot) ? (rootValue as VerifiedRoot) : undefined;
+  if (
+    checked !== undefined &&
+    options.publicKey !== undefined &&
+    checked.signer.publicKey !== options.publicKey.toLowerCase()
+  )
+    fail('wrong-signer', 'the root was checked against another key than the one pinned now');
+  const { root, signer } = checked ?? verifyRoot(rootValue, { publicKey: options.publicKey });
   const proof = parseInclusionProof(proofValue);
-  const signer = verifyRootSignature(root, options.publicKey);
   if (proof.roundId !== root.roundId) fail('round-mismatch', 'the proof is for another round than the root file');
   if (
     proof.assets.length !== root.assets.length ||

@@ -9,6 +9,7 @@ import {
   labelsMigrations,
   mpcMigrations,
   openDatabase,
+  porMigrations,
   riskMigrations,
 } from '@custos/db';
 import type { Command } from 'commander';
@@ -31,6 +32,7 @@ export function registerDb(program: Command): void {
           ...(await labelsMigrations()),
           ...(await riskMigrations()),
           ...(await approvalsMigrations()),
+          ...(await porMigrations()),
         ]);
         if (command.optsWithGlobals<{ json?: boolean }>().json) printJson({ db: database.location, ...result });
         else

@@ -8,6 +8,7 @@
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { BaseError } from '@custos/core';
 import {
   type BuildProgress,
@@ -19,7 +20,9 @@ import {
   verifyOkx2023,
 } from '@custos/por';
 import type { Command } from 'commander';
+import { callServer } from '../client.js';
 import { printJson, usageError } from '../output.js';
+import { clientOptions } from './accounts.js';
 import { readSecretFile } from './wallet.js';
 
 function wantsJson(command: Command): boolean {
@@ -207,6 +210,22 @@ export function registerPor(program: Command): void {
       }
       printJson({ valid: true, ...result, fingerprint: keyFingerprint(result.signer.publicKey) });
       void command;
+    });
+
+  por
+    .command('publish')
+    .description(
+      'publish a built round (a directory on the server’s disk) as the latest, with its reserves table (operator)',
+    )
+    .requiredOption('--round <dir>', 'round directory, as the server sees it')
+    .option('--reserves <file>', 'the reserves table (JSON) to publish with it')
+    .action(async (flags: { round: string; reserves?: string }, command: Command) => {
+      const reserves = flags.reserves === undefined ? undefined : readJson(flags.reserves, '--reserves');
+      const result = await callServer(clientOptions(command), 'POST', '/v1/por/rounds', {
+        dir: resolve(flags.round),
+        ...(reserves === undefined ? {} : { reserves }),
+      });
+      printJson(result);
     });
 
   por

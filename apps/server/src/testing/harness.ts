@@ -12,6 +12,7 @@ import {
   labelsMigrations,
   mpcMigrations,
   openPGlite,
+  porMigrations,
   riskMigrations,
 } from '@custos/db';
 import { pino } from 'pino';
@@ -24,6 +25,7 @@ import { createLabelsRuntime } from '../labels/runtime.js';
 import { createMetrics } from '../metrics.js';
 import { createMpcServices, type MpcServicesOptions } from '../mpc/context.js';
 import { checkMasterKey } from '../mpc/secrets.js';
+import { createPorRuntime } from '../por/runtime.js';
 import { createRiskRuntime, type RiskChainConfig } from '../risk/runtime.js';
 import type { Services } from '../services.js';
 
@@ -87,6 +89,7 @@ export async function createHarness(
     ...(await labelsMigrations()),
     ...(await riskMigrations()),
     ...(await approvalsMigrations()),
+    ...(await porMigrations()),
   ]);
   const alice = await upsertAccount(db, 'alice', PASSWORDS.alice);
   const bob = await upsertAccount(db, 'bob', PASSWORDS.bob);
@@ -130,6 +133,7 @@ export async function createHarness(
     ...(labels === undefined ? {} : { labels }),
     ...(risk === undefined ? {} : { risk }),
     ...(approvals === undefined ? {} : { approvals }),
+    por: createPorRuntime(db),
   };
   const built = await buildApp({
     services,
@@ -146,6 +150,7 @@ export async function createHarness(
     async close() {
       await built.app.close();
       await approvals?.close();
+      await services.por?.close();
       await risk?.close();
       await labels?.close();
       if (options.db === undefined) await db.close();
