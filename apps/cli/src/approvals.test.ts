@@ -86,10 +86,10 @@ describe('custos approvals', () => {
   });
 
   it.each([
-    [['list', '--chain-id', 'abc', '--address', '0x' + '11'.repeat(20)], /--chain-id must be/],
-    [['list', '--chain-id', '0', '--address', '0x' + '11'.repeat(20)], /--chain-id must be/],
+    [['list', '--chain-id', 'abc', '--address', `0x${'11'.repeat(20)}`], /--chain-id must be/],
+    [['list', '--chain-id', '0', '--address', `0x${'11'.repeat(20)}`], /--chain-id must be/],
     [['list', '--chain-id', '31337', '--address', '0x1234'], /--address must be/],
-    [['revoke', '--chain-id', '31337', '--address', '0x' + '11'.repeat(20)], /--id <id...> or --all/],
+    [['revoke', '--chain-id', '31337', '--address', `0x${'11'.repeat(20)}`], /--id <id...> or --all/],
   ])('%j exits 2 with one line', async (args, message) => {
     const r = await run(['--server', url, 'approvals', ...args]);
     expect(r.code).toBe(2);
