@@ -164,6 +164,80 @@ describe('custos por build', () => {
   });
 });
 
+describe('custos por reserves (dev chain)', () => {
+  it('counts addresses that signed the round message, at the snapshot block; a stale message fails (exit 1)', async () => {
+    const { startDevChain } = await import('@custos/devchain');
+    const { privateKeyToAccount } = await import('viem/accounts');
+    const chain = await startDevChain({ port: 0 });
+    try {
+      writeFileSync(join(dir, 'eth.csv'), 'user_id,ETH:8\nu1,10000\nu2,5000\n');
+      const built = await run([
+        '--json',
+        'por',
+        'build',
+        '--liabilities',
+        join(dir, 'eth.csv'),
+        '--out',
+        join(dir, 'eth'),
+        '--signing-key',
+        keyFile,
+        '--round-id',
+        '2026-11',
+      ]);
+      expect(built.code, built.stderr).toBe(0);
+      const message = 'custos proof of reserves: round 2026-11';
+      const rows: string[] = [];
+      for (const i of [0, 1]) {
+        const account = privateKeyToAccount(chain.accounts[i]?.privateKey as `0x${string}`);
+        rows.push(`ETH,ETH,${account.address},${await account.signMessage({ message })},null,${message},,,`);
+      }
+      const block = Number(await chain.request('eth_blockNumber', []));
+      // A transfer after the snapshot must not change what is counted.
+      await chain.request('eth_sendTransaction', [
+        { from: chain.accounts[0]?.address, to: chain.accounts[5]?.address, value: '0xde0b6b3a7640000' },
+      ]);
+      const header = 'digitalAsset,network,address,signedMessage,signedMessage2,message,publicKey,owner1,owner2';
+      writeFileSync(join(dir, 'reserves.csv'), `${header}\n${rows.join('\n')}\n`);
+      const args = [
+        'por',
+        'reserves',
+        '--addresses',
+        join(dir, 'reserves.csv'),
+        '--root',
+        join(dir, 'eth', 'root.json'),
+        '--rpc-url',
+        chain.rpcUrl,
+        '--block',
+        String(block),
+        '--pubkey',
+        PUBKEY,
+      ];
+      const ok = await run(args);
+      expect(ok.code, ok.stderr).toBe(0);
+      const report = JSON.parse(ok.stdout) as { table: { asset: string; reserves: string; ratio: string }[] };
+      // Two dev accounts at genesis hold 10,000 ETH each (less the gas of the fixtures' deployer: none).
+      expect(report.table).toEqual([
+        expect.objectContaining({ asset: 'ETH', liabilities: '15000', reserves: '20000', ratio: '133.33 %' }),
+      ]);
+
+      const stale = privateKeyToAccount(chain.accounts[2]?.privateKey as `0x${string}`);
+      const old = 'I am an OKX address';
+      rows.push(`ETH,ETH,${stale.address},${await stale.signMessage({ message: old })},null,${old},,,`);
+      writeFileSync(join(dir, 'reserves.csv'), `${header}\n${rows.join('\n')}\n`);
+      const bad = await run(args);
+      expect(bad.code).toBe(1);
+      const badReport = JSON.parse(bad.stdout) as {
+        table: { reserves: string }[];
+        addresses: { address: string; ownership: { valid: boolean; reason?: string } }[];
+      };
+      expect(badReport.addresses.at(-1)?.ownership).toMatchObject({ valid: false, reason: 'wrong-message' });
+      expect(badReport.table[0]?.reserves).toBe('20000');
+    } finally {
+      await chain.close();
+    }
+  }, 60_000);
+});
+
 describe('custos por verify-okx', () => {
   it("accepts OKX's real 2022 proof file and 2023 user-info against its tree file", async () => {
     const v2022 = await run(['por', 'verify-okx', '--proof', join(OKX, 'merkle_proof_file.json')]);

@@ -21,8 +21,9 @@ import {
 } from '@custos/por';
 import type { Command } from 'commander';
 import { callServer } from '../client.js';
-import { printJson, usageError } from '../output.js';
+import { EXIT, printJson, usageError } from '../output.js';
 import { clientOptions } from './accounts.js';
+import { type ReservesFlags, reservesReport } from './por-reserves.js';
 import { readSecretFile } from './wallet.js';
 
 function wantsJson(command: Command): boolean {
@@ -210,6 +211,27 @@ export function registerPor(program: Command): void {
       }
       printJson({ valid: true, ...result, fingerprint: keyFingerprint(result.signer.publicKey) });
       void command;
+    });
+
+  por
+    .command('reserves')
+    .description(
+      'verify reserve addresses (ownership at the round message, balances at the snapshot) and print ratios per asset',
+    )
+    .requiredOption('--addresses <file>', 'reserve addresses: an OKX reserve file (9-, 11- or 12-column layout)')
+    .requiredOption('--root <file>', "the round's root.json (liabilities per asset)")
+    .option('--pubkey <key>', "the exchange's Ed25519 key to pin the root to")
+    .option('--rpc-url <url>', 'JSON-RPC endpoint for EVM balances')
+    .option('--block <n>', 'snapshot block for rows that name none (the 9-column layout)')
+    .option('--btc-balances <file>', 'Bitcoin balances, `address,balance` per line')
+    .option('--token <asset=contract[:decimals]...>', 'ERC-20 contracts for token rows, e.g. USDT=0xdAC1…:6')
+    .option('--message <text>', 'the message every address must have signed (default: the round message)')
+    .option('--any-message', 'accept any signed message (OKX-style static messages can be replayed across rounds)')
+    .action(async (flags: ReservesFlags) => {
+      const report = await reservesReport(flags);
+      printJson(report);
+      if (report.addresses.some((a) => a.ownership.valid === false && a.ownership.scheme !== 'unsupported'))
+        process.exitCode = EXIT.negative;
     });
 
   por
