@@ -6,7 +6,7 @@
  * and salt secret so a resumed build makes the same tree):
  *
  * 1. leaves — the snapshot is parsed in order; each user's salt, user hash and leaf hash go to
- *    `DIR/work/leaves.bin` in input order; progress (row count and byte offset) is checkpointed
+ *    `leaves.bin` in the round’s `work` directory, in input order; progress (row count and byte offset) is checkpointed
  *    every `checkpointRows` rows after an fsync, so a resumed build truncates to the checkpoint and
  *    reads on from its byte offset;
  * 2. order — users are sorted by their user hash (a keyed permutation: the hash is salted with
