@@ -146,6 +146,47 @@ describe('custos por build', () => {
     }
   }, 60_000);
 
+  it('--emit-proofs writes one proof file per user, sharded, named without ids; each verifies', async () => {
+    const small = join(dir, 'small.csv');
+    writeFileSync(small, 'user_id,BTC:8\nalice,1\nbob,2\ncarol,0.5\ndave,0\n');
+    const out = join(dir, 'emitted');
+    const r = await run([
+      '--json',
+      'por',
+      'build',
+      '--liabilities',
+      small,
+      '--out',
+      out,
+      '--signing-key',
+      keyFile,
+      '--emit-proofs',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ proofs: 4 });
+    const { readdirSync } = await import('node:fs');
+    const files = readdirSync(join(out, 'proofs'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(4);
+    for (const f of files) {
+      expect(f).toMatch(/^[0-9a-f]{2}\/[0-9a-f]{32}\.json$/);
+      expect(f.slice(3, 5)).toBe(f.slice(0, 2));
+      const v = await run([
+        'por',
+        'verify',
+        '--proof',
+        join(out, 'proofs', f),
+        '--root',
+        join(out, 'root.json'),
+        '--pubkey',
+        PUBKEY,
+      ]);
+      expect(v.code, v.stderr).toBe(0);
+    }
+    expect(files.join(' ')).not.toMatch(/alice|bob|carol|dave/);
+  }, 60_000);
+
   it('refuses a bad snapshot with the line number: exit 2', async () => {
     const badInput = join(dir, 'bad.csv');
     writeFileSync(badInput, 'user_id,BTC:8\nu1,1\nu2,-3\n');

@@ -7,12 +7,13 @@
  * sibling and parent entries of each level. A user who is not in the round is NOT_FOUND.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaseError, Decimal } from '@custos/core';
 import { type BuildState, entryBytes, levelPath, readBuildState } from './build.js';
 import { HASH_BYTES, leafMessage, SUM_BYTES, saltMessage, userHashMessage } from './encoding.js';
 import { parseRootFile, type RootFile } from './root.js';
+import { readSnapshotHeader, readSnapshotRows } from './snapshot.js';
 import { type InclusionProof, PROOF_VERSION } from './verify.js';
 
 export class RoundReader {
@@ -130,6 +131,38 @@ export class RoundReader {
       leaf: leafEntry.subarray(0, HASH_BYTES).toString('hex'),
       path,
     };
+  }
+
+  /**
+   * The file name a user's proof is emitted under: a salted hash of the user id (so the file
+   * names reveal no ids), sharded by its first two hex digits.
+   */
+  proofFileName(userId: string): string {
+    const name = createHmac('sha256', this.#secret)
+      .update('custos-por-v1/proof-file\0')
+      .update(saltMessage(this.#state.roundId, userId))
+      .digest('hex')
+      .slice(0, 32);
+    return join(name.slice(0, 2), `${name}.json`);
+  }
+
+  /**
+   * Writes every user's proof to `outDir/<shard>/<salted id hash>.json`, reading the user ids
+   * from the snapshot the round was built from (the tree holds none). Returns the file count.
+   */
+  emitProofs(outDir: string, onProgress?: (done: number, total: number) => void): number {
+    const header = readSnapshotHeader(this.#state.input.path, this.#state.format);
+    let done = 0;
+    for (const batch of readSnapshotRows(this.#state.input.path, header, header.dataOffset, header.firstDataLine)) {
+      for (const userId of batch.userIds) {
+        const file = join(outDir, this.proofFileName(userId));
+        mkdirSync(join(file, '..'), { recursive: true });
+        writeFileSync(file, JSON.stringify(this.proof(userId)));
+        done++;
+      }
+      onProgress?.(done, this.#users);
+    }
+    return done;
   }
 
   close(): void {

@@ -8,7 +8,7 @@
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BaseError } from '@custos/core';
 import {
   type BuildProgress,
@@ -81,7 +81,7 @@ function readJson(file: string, flag: string): unknown {
 }
 
 /** A progress bar on stderr: phase, percent, rate and ETA, at most 4 times a second. */
-function progressBar(): (p: BuildProgress) => void {
+function progressBar(): (p: { phase: BuildProgress['phase'] | 'proofs'; done: number; total: number }) => void {
   let last = 0;
   let phase = '';
   let started = performance.now();
@@ -120,6 +120,7 @@ export function registerPor(program: Command): void {
     .option('--salt-secret <file>', 'salt secret, 64+ hex characters (default: derived from the signing key)')
     .option('--format <format>', 'csv or ndjson (default: from the first line)')
     .option('--checkpoint-rows <n>', 'rows between resumable checkpoints', '1000000')
+    .option('--emit-proofs', 'after the build, write every user’s proof to DIR/proofs/<shard>/<salted id hash>.json')
     .action(
       (
         flags: {
@@ -131,6 +132,7 @@ export function registerPor(program: Command): void {
           saltSecret?: string;
           format?: string;
           checkpointRows: string;
+          emitProofs?: boolean;
         },
         command: Command,
       ) => {
@@ -159,7 +161,22 @@ export function registerPor(program: Command): void {
           onProgress: progressBar(),
         });
         if (process.stderr.isTTY) process.stderr.write('\n');
+        let proofs: number | undefined;
+        if (flags.emitProofs === true) {
+          // Outside the build: a proof per user, named so the files reveal no ids.
+          const reader = RoundReader.open(flags.out);
+          const progress = progressBar();
+          try {
+            proofs = reader.emitProofs(join(flags.out, 'proofs'), (done, total) =>
+              progress({ phase: 'proofs', done, total }),
+            );
+          } finally {
+            reader.close();
+          }
+          if (process.stderr.isTTY) process.stderr.write('\n');
+        }
         const summary = {
+          ...(proofs === undefined ? {} : { proofs }),
           round: flags.out,
           roundId: result.root.roundId,
           users: result.users,
