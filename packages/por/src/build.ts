@@ -76,6 +76,11 @@ export interface BuildOptions {
   /** Rows between checkpoints of the leaves phase (default 1,000,000). */
   checkpointRows?: number | undefined;
   onProgress?: ((progress: BuildProgress) => void) | undefined;
+  /**
+   * For tests: give the input index at least this many low bits of the sort key (forcing many
+   * users to share the masked key the look-up searches by). Default: just enough for the users.
+   */
+  sortKeyBits?: number | undefined;
 }
 
 export interface BuildResult {
@@ -108,6 +113,18 @@ export interface BuildState {
   totals: string[];
   /** After the order phase: entries per level written so far (level 0 first). */
   levels: number[];
+  /** Low bits of each sort key that hold the input index (see `sortKeyBits`). */
+  sortKeyBits?: number | undefined;
+}
+
+/**
+ * Bits of a user's 8-byte sort key given to its input index: enough for `users` distinct
+ * indices, so the keys (hash prefix above, index below) are all distinct and sort into a total
+ * order. `keys.bin` stores each key with these bits cleared — still non-decreasing — and a look-up
+ * scans the few positions that share its masked key, confirming each by its leaf.
+ */
+export function sortKeyBits(users: number): number {
+  return Math.max(1, Math.ceil(Math.log2(users + 1)));
 }
 
 const RECORD_HEAD = HASH_BYTES * 2; // user hash, leaf hash
@@ -203,8 +220,15 @@ export function buildLiabilitiesTree(options: BuildOptions): BuildResult {
   mkdirSync(join(options.out, 'tree'), { recursive: true });
   mkdirSync(join(options.out, 'work'), { recursive: true });
   let state = readBuildState(options.out);
-  const resumed = state !== undefined && state.phase !== 'done';
-  if (state === undefined || state.phase === 'done') {
+  if (state?.phase === 'done') {
+    // A finished round may be published and open on a server: never rewrite it in place.
+    throw new BaseError('POR_INVALID_INPUT', `${options.out} already holds a finished round`, {
+      details: { roundId: state.roundId },
+      hints: ['Build each round into a new directory.'],
+    });
+  }
+  const resumed = state !== undefined;
+  if (state === undefined) {
     const header = readSnapshotHeader(options.input, options.format);
     state = startState(options, header);
     for (const f of ['work/leaves.bin', 'tree/keys.bin']) rmSync(join(options.out, f), { force: true });
@@ -366,7 +390,9 @@ function orderLeaves(options: BuildOptions, state: BuildState): void {
   const a = state.assets.length;
   const recordSize = RECORD_HEAD + 8 * a;
   const entrySize = entryBytes(a);
-  const bits = BigInt(Math.max(1, Math.ceil(Math.log2(n + 1))));
+  const bitCount = Math.max(sortKeyBits(n), options.sortKeyBits ?? 0);
+  if (bitCount > 63) throw new BaseError('POR_INVALID_INPUT', 'sortKeyBits must stay below 64');
+  const bits = BigInt(bitCount);
   const mask = (1n << bits) - 1n;
   const fd = openSync(join(options.out, 'work', 'leaves.bin'), 'r');
   const level0 = openSync(levelPath(options.out, 0), 'w');
@@ -413,7 +439,7 @@ function orderLeaves(options: BuildOptions, state: BuildState): void {
         record.copy(entries, o, HASH_BYTES, RECORD_HEAD);
         for (let i = 0; i < a; i++)
           record.copy(entries, o + HASH_BYTES + SUM_BYTES * i + 4, RECORD_HEAD + 8 * i, RECORD_HEAD + 8 * i + 8);
-        record.copy(keyBytes, j * 8, 0, 8);
+        keyBytes.writeBigUInt64BE(top << bits, j * 8);
       }
       writeAll(level0, entries, count * entrySize, r * entrySize);
       writeAll(keysFd, keyBytes, count * 8, r * 8);
@@ -427,6 +453,7 @@ function orderLeaves(options: BuildOptions, state: BuildState): void {
     fsyncSync(level0);
     fsyncSync(keysFd);
     state.levels = [count];
+    state.sortKeyBits = bitCount;
     state.phase = 'levels';
     writeState(options.out, state);
   } finally {

@@ -10,7 +10,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaseError, Decimal } from '@custos/core';
-import { type BuildState, entryBytes, levelPath, readBuildState } from './build.js';
+import { type BuildState, entryBytes, levelPath, readBuildState, sortKeyBits } from './build.js';
 import { HASH_BYTES, leafMessage, SUM_BYTES, saltMessage, userHashMessage } from './encoding.js';
 import { parseRootFile, type RootFile } from './root.js';
 import { readSnapshotHeader, readSnapshotRows } from './snapshot.js';
@@ -80,7 +80,8 @@ export class RoundReader {
   #locate(userId: string): { position: number; salt: Buffer; userHash: Uint8Array } | undefined {
     const salt = createHmac('sha256', this.#secret).update(saltMessage(this.#state.roundId, userId)).digest();
     const userHash = new Uint8Array(createHash('sha256').update(userHashMessage(salt, userId)).digest());
-    const key = Buffer.from(userHash.subarray(0, 8)).readBigUInt64BE(0);
+    const bits = BigInt(this.#state.sortKeyBits ?? sortKeyBits(this.#users));
+    const key = (Buffer.from(userHash.subarray(0, 8)).readBigUInt64BE(0) >> bits) << bits;
     let low = 0;
     let high = this.#users;
     while (low < high) {
@@ -88,7 +89,7 @@ export class RoundReader {
       if (this.#read(this.#keys, 8, middle * 8).readBigUInt64BE(0) < key) low = middle + 1;
       else high = middle;
     }
-    // Equal 8-byte keys are possible (never equal users): confirm each by its leaf.
+    // Several users may share a masked key (never equal users): confirm each by its leaf.
     const assets = this.#state.assets.length;
     for (let position = low; position < this.#users; position++) {
       if (this.#read(this.#keys, 8, position * 8).readBigUInt64BE(0) !== key) break;

@@ -78,6 +78,13 @@ describe('a round of 100,000 users × 22 assets', () => {
     expect(rejection(() => verifyInclusionProof(reader.proof(snapshot.sampleIds[0] as string), forged)).code).toBe(
       'POR_PROOF_INVALID',
     );
+    // Pinning the same key again (any spelling) keeps it valid and says it was pinned.
+    const unpinned = verifyRoot(root);
+    expect(
+      verifyInclusionProof(reader.proof(snapshot.sampleIds[0] as string), unpinned, {
+        publicKey: `0x${PUBKEY.toUpperCase()}`,
+      }).signer,
+    ).toEqual({ publicKey: PUBKEY, pinned: true });
     const other = bytesToHex(ed25519.getPublicKey(new Uint8Array(32).fill(1)));
     expect(
       rejection(() =>
@@ -223,6 +230,31 @@ describe('a build interrupted in any phase resumes to the same root (20,000 user
     const resumed = buildLiabilitiesTree({ ...FIXED, input, out, checkpointRows: 4096 });
     expect(resumed.resumed).toBe(true);
     expect(resumed.root).toEqual(expected);
+  });
+});
+
+describe('look-ups when many users share a sort key (keys forced down to 6 bits)', () => {
+  it('finds and proves every one of 2,000 users; duplicates are still refused; a finished round is never rebuilt in place', async () => {
+    const input = join(dir, 'crowded.csv');
+    const generated = await writeSnapshot(input, { users: 2_000, assets: 3, seed: 8, samples: 2_000 });
+    const out = join(dir, 'crowded');
+    const built = buildLiabilitiesTree({ ...FIXED, input, out, sortKeyBits: 58 });
+    const r = RoundReader.open(out);
+    try {
+      for (const id of generated.sampleIds) verifyInclusionProof(r.proof(id), built.root, { publicKey: PUBKEY });
+      expect(generated.sampleIds).toHaveLength(2_000);
+    } finally {
+      r.close();
+    }
+    expect(rejection(() => buildLiabilitiesTree({ ...FIXED, input, out }))).toMatchObject({
+      code: 'POR_INVALID_INPUT',
+    });
+    const dupes = join(dir, 'crowded-dupes.csv');
+    writeFileSync(dupes, 'user_id,BTC:8\na,1\nb,1\nc,1\nb,2\n');
+    const error = rejection(() =>
+      buildLiabilitiesTree({ ...FIXED, input: dupes, out: `${dupes}.round`, sortKeyBits: 60 }),
+    );
+    expect((error as unknown as Error).message).toMatch(/line 5: the same user_id as line 3/);
   });
 });
 

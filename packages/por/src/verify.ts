@@ -133,13 +133,13 @@ export function verifyInclusionProof(
 ): VerifiedInclusion {
   const hash = options.sha256 ?? sha256;
   const checked = checkedRoots.has(rootValue as VerifiedRoot) ? (rootValue as VerifiedRoot) : undefined;
-  if (
-    checked !== undefined &&
-    options.publicKey !== undefined &&
-    checked.signer.publicKey !== options.publicKey.toLowerCase()
-  )
-    fail('wrong-signer', 'the root was checked against another key than the one pinned now');
-  const { root, signer } = checked ?? verifyRoot(rootValue, { publicKey: options.publicKey });
+  // A root checked earlier still answers to a key pinned now, compared with the same normalisation.
+  const { root, signer } =
+    checked === undefined
+      ? verifyRoot(rootValue, { publicKey: options.publicKey })
+      : options.publicKey === undefined
+        ? checked
+        : { root: checked.root, signer: verifyRootSignature(checked.root, options.publicKey) };
   const proof = parseInclusionProof(proofValue);
   if (proof.roundId !== root.roundId) fail('round-mismatch', 'the proof is for another round than the root file');
   if (
