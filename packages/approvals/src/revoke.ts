@@ -269,6 +269,15 @@ export function buildRevocations(
   return out;
 }
 
+/** EIP-2612's `Permit` struct, as the tokens that implement it hash it. */
+export const EIP2612_PERMIT_TYPE = [
+  { name: 'owner', type: 'address' },
+  { name: 'spender', type: 'address' },
+  { name: 'value', type: 'uint256' },
+  { name: 'nonce', type: 'uint256' },
+  { name: 'deadline', type: 'uint256' },
+] as const;
+
 /** The EIP-2612 zero-value permit at `nonce` under the signed permit's own domain. */
 function zeroPermit(a: LiveApproval, nonce: bigint, deadline: bigint, options: BuildRevocationsOptions) {
   const d = a.domain ?? {};
@@ -290,13 +299,7 @@ function zeroPermit(a: LiveApproval, nonce: bigint, deadline: bigint, options: B
     domain,
     types: {
       EIP712Domain: domainFields,
-      Permit: [
-        { name: 'owner', type: 'address' },
-        { name: 'spender', type: 'address' },
-        { name: 'value', type: 'uint256' },
-        { name: 'nonce', type: 'uint256' },
-        { name: 'deadline', type: 'uint256' },
-      ],
+      Permit: EIP2612_PERMIT_TYPE,
     },
     primaryType: 'Permit',
     message: { owner: a.owner, spender: a.spender, value: 0n, nonce, deadline },

@@ -3,6 +3,7 @@
  * as decimal strings): EIP-2612 `Permit` on a token, and Permit2's `PermitSingle`
  * (AllowanceTransfer) and `PermitTransferFrom` (SignatureTransfer) under Permit2's domain.
  */
+import { EIP2612_PERMIT_TYPE } from '../revoke.js';
 import type { Address } from '../types.js';
 
 const PERMIT2_DOMAIN_TYPE = [
@@ -30,13 +31,7 @@ export function eip2612Permit(p: {
         { name: 'chainId', type: 'uint256' },
         { name: 'verifyingContract', type: 'address' },
       ],
-      Permit: [
-        { name: 'owner', type: 'address' },
-        { name: 'spender', type: 'address' },
-        { name: 'value', type: 'uint256' },
-        { name: 'nonce', type: 'uint256' },
-        { name: 'deadline', type: 'uint256' },
-      ],
+      Permit: EIP2612_PERMIT_TYPE,
     },
     primaryType: 'Permit',
     message: {
