@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { verifyInclusionProof, verifyRoot } from '@custos/por';
 import { createPublicClient, http } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interrupt, run, serve } from './testing/run.js';
@@ -31,7 +32,70 @@ interface DevInfo {
     droppedRecords: number;
     contracts: Record<string, `0x${string}`>;
     accounts: { name: string; password: string }[];
+    por: {
+      roundId: string;
+      users: number;
+      publicKey: string;
+      fingerprint: string;
+      keyFile: string;
+      table: { asset: string; ratio: string | null; status: string }[];
+    };
   };
+}
+
+/** Logs in and answers the session cookie and the account id. */
+async function session(url: string, name: string, password: string): Promise<{ cookie: string; id: string }> {
+  const r = await fetch(`${url}/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
+  const body = (await r.json()) as { account: { id: string } };
+  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  return { cookie, id: body.account.id };
+}
+
+/**
+ * The dev proof-of-reserves round: the latest round is signed by the printed dev key, the console
+ * configuration pins that key, each seeded account fetches and verifies its own proof (with its
+ * fixed balances) and no other, and every reserve ratio is at least 100 %.
+ */
+async function checkDevRound(info: DevInfo): Promise<void> {
+  const por = info.dev.por;
+  expect(statSync(por.keyFile).mode & 0o777).toBe(0o600);
+  expect(por.users).toBeGreaterThan(1000);
+  const config = (await (await fetch(`${info.url}/v1/por/config`)).json()) as { publicKey: string };
+  expect(config.publicKey).toBe(por.publicKey);
+  const latest = (await (await fetch(`${info.url}/v1/por/rounds/latest`)).json()) as {
+    roundId: string;
+    root: unknown;
+    reserves: {
+      table: { asset: string; ratio: string; status: string }[];
+      addresses: { ownership: { valid: boolean } }[];
+    };
+  };
+  expect(latest.roundId).toBe(por.roundId);
+  const root = verifyRoot(latest.root, { publicKey: por.publicKey });
+  expect(root.signer.pinned).toBe(true);
+  expect(latest.reserves.table.map((r) => r.asset)).toEqual(['CUSD', 'ETH']);
+  for (const row of latest.reserves.table) {
+    expect(row.status, row.asset).toBe('ok');
+    expect(Number.parseFloat(row.ratio), row.asset).toBeGreaterThanOrEqual(100);
+  }
+  expect(latest.reserves.addresses.every((a) => a.ownership.valid)).toBe(true);
+  const [demo, demo2] = info.dev.accounts as [{ name: string; password: string }, { name: string; password: string }];
+  const mine = await session(info.url, demo.name, demo.password);
+  const other = await session(info.url, demo2.name, demo2.password);
+  const proof = await fetch(`${info.url}/v1/por/proof/${mine.id}`, { headers: { cookie: mine.cookie } });
+  expect(proof.status).toBe(200);
+  const verified = verifyInclusionProof(await proof.json(), root);
+  expect(verified.userId).toBe(mine.id);
+  expect(verified.balances).toEqual([
+    { symbol: 'ETH', balance: '1.5' },
+    { symbol: 'CUSD', balance: '2500' },
+  ]);
+  const foreign = await fetch(`${info.url}/v1/por/proof/${other.id}`, { headers: { cookie: mine.cookie } });
+  expect(foreign.status).toBe(403);
 }
 
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
@@ -130,6 +194,8 @@ describe('custos serve --dev', () => {
       expect(statSync(info.operatorTokenFile).mode & 0o777).toBe(0o600);
       expect(readFileSync(info.operatorTokenFile, 'utf8').trim()).toBe(info.operatorToken);
 
+      await checkDevRound(info);
+
       // The CLI finds the token file for a loopback server by itself.
       const listed = await run(['--json', '--server', info.url, '--data-dir', dataDir, 'accounts', 'list']);
       expect(listed.code, listed.stderr).toBe(0);
@@ -156,6 +222,11 @@ describe('custos serve --dev', () => {
       // The accounts and their passwords carried over.
       expect(again.dev.accounts).toEqual(info.dev.accounts);
       expect(await login(again.url, 'demo', info.dev.accounts[0]?.password as string)).toBe(200);
+      // A new dev round, under the same dev key; the previous round's directory is gone.
+      expect(again.dev.por.roundId).not.toBe(info.dev.por.roundId);
+      expect(again.dev.por.publicKey).toBe(info.dev.por.publicKey);
+      expect(readdirSync(join(dataDir, 'por'))).toEqual([again.dev.por.roundId]);
+      await checkDevRound(again);
     } finally {
       const s = await interrupt(second.child, second.done);
       expect(s.code).toBe(0);

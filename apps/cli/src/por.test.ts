@@ -261,6 +261,24 @@ describe('custos por reserves (dev chain)', () => {
         expect.objectContaining({ asset: 'ETH', liabilities: '15000', reserves: '20000', ratio: '133.33 %' }),
       ]);
 
+      // The publication bundle of this round, with its reserves table: the page, the root, the table.
+      writeFileSync(join(dir, 'reserves.json'), ok.stdout);
+      const bundleArgs = ['por', 'bundle', '--round', join(dir, 'eth'), '--reserves', join(dir, 'reserves.json')];
+      const bundled = await run(['--json', ...bundleArgs, '--out', join(dir, 'pub'), '--pubkey', PUBKEY]);
+      expect(bundled.code, bundled.stderr).toBe(0);
+      expect(JSON.parse(bundled.stdout)).toMatchObject({
+        files: ['index.html', 'reserves.json', 'root.json'],
+        pinned: true,
+        publicKey: PUBKEY,
+      });
+      expect(readFileSync(join(dir, 'pub', 'index.html'), 'utf8')).toContain('133.33 %');
+      const unpinned = await run([...bundleArgs, '--out', join(dir, 'pub2')]);
+      expect(unpinned.code, unpinned.stderr).toBe(0);
+      expect(unpinned.stderr).toMatch(/signer not pinned/);
+      const wrongKey = await run([...bundleArgs, '--out', join(dir, 'pub3'), '--pubkey', 'ab'.repeat(32)]);
+      expect(wrongKey.code).toBe(1);
+      expect(wrongKey.stderr).toMatch(/pinned/);
+
       const stale = privateKeyToAccount(chain.accounts[2]?.privateKey as `0x${string}`);
       const old = 'I am an OKX address';
       rows.push(`ETH,ETH,${stale.address},${await stale.signMessage({ message: old })},null,${old},,,`);

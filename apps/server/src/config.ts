@@ -83,6 +83,12 @@ export const ServerConfigSchema = z.object({
     .optional(),
   /** A file holding the master key; default `<dataDir>/master-key`, generated when missing. */
   masterKeyFile: z.string().min(1).optional(),
+  /** The exchange's Ed25519 root-signing public key: published roots must carry it; the console pins it. */
+  porPublicKey: z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 64 hex characters (an Ed25519 public key)')
+    .transform((v) => v.toLowerCase().replace(/^0x/, ''))
+    .optional(),
   /** JSON-RPC nodes of real chains: the risk engine's facts and simulation, the firewall's upstream. */
   rpcUrls,
 });
@@ -107,6 +113,7 @@ export const ENVIRONMENT = {
   CUSTOS_MASTER_KEY: 'masterKey',
   CUSTOS_MASTER_KEY_FILE: 'masterKeyFile',
   CUSTOS_RPC_URLS: 'rpcUrls',
+  CUSTOS_POR_PUBKEY: 'porPublicKey',
 } as const satisfies Record<string, keyof ServerConfig>;
 
 const FLAG_NAMES: Record<keyof ServerConfig, string> = {
@@ -126,6 +133,7 @@ const FLAG_NAMES: Record<keyof ServerConfig, string> = {
   masterKey: 'CUSTOS_MASTER_KEY',
   masterKeyFile: '--master-key-file',
   rpcUrls: '--rpc-url',
+  porPublicKey: '--por-pubkey',
 };
 
 /** Merges env and flags (flags win; empty env values count as unset) and validates. */

@@ -34,6 +34,7 @@ import { createMetrics } from './metrics.js';
 import { createMpcServices } from './mpc/context.js';
 import { resolveMasterKey } from './mpc/master-key.js';
 import { checkMasterKey } from './mpc/secrets.js';
+import { buildDevRound, type DevRoundInfo } from './por/dev-round.js';
 import { createPorRuntime } from './por/runtime.js';
 import { createRiskRuntime, type RiskChainConfig } from './risk/runtime.js';
 import type { DevFixtures, Services } from './services.js';
@@ -58,7 +59,11 @@ export interface ServerInfo {
     droppedRecords: number;
     contracts: Readonly<Record<string, string>>;
     accounts: { name: string; password: string }[];
+    /** The round built and published at start, and the dev key its root is signed with. */
+    por: Omit<DevRoundInfo, 'dir' | 'keyFile'> & { keyFile: string };
   };
+  /** The root-signing key the console pins (configured, or the dev key). */
+  porPublicKey?: string;
 }
 
 export interface ServerHandle {
@@ -148,11 +153,13 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   const labels = await createLabelsRuntime({ db, dir: join(config.dataDir, 'labels'), logger });
   closers.push(() => labels.close());
   const services: Services = { db, config, logger, metrics: createMetrics(), mpc: mpc.services, labels };
-  let dev: ServerInfo['dev'];
+  let dev: Omit<NonNullable<ServerInfo['dev']>, 'por'> | undefined;
+  let devAccounts: { id: bigint; name: string }[] = [];
   if (config.dev) {
     const started = await startDev(config, db, logger, closers);
     services.devFixtures = started.fixtures;
     dev = started.info;
+    devAccounts = started.accounts;
   }
   const risk = createRiskRuntime({
     labels: labels.service,
@@ -170,9 +177,29 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   });
   closers.push(() => approvals.close());
   services.approvals = approvals;
-  const por = createPorRuntime(db);
+  const por = createPorRuntime(db, config.porPublicKey === undefined ? {} : { publicKey: config.porPublicKey });
   closers.push(() => por.close());
   services.por = por;
+  let devInfo: ServerInfo['dev'];
+  if (dev !== undefined && services.devFixtures !== undefined) {
+    const fixtures = services.devFixtures;
+    const round = await buildDevRound({
+      dataDir: config.dataDir,
+      db,
+      por,
+      rpc: { request: (args) => rpcRequest(fixtures.rpcUrl, args) },
+      chainAccounts: fixtures.accounts,
+      token: { symbol: 'CUSD', contract: fixtures.contracts.erc20 as string, decimals: 6 },
+      accounts: devAccounts,
+      logger,
+    });
+    const { dir: _dir, ...shown } = round;
+    devInfo = { ...dev, por: shown };
+    // The console pins the configured key; in dev, without one, the dev key.
+    services.porPublicKey = config.porPublicKey ?? round.publicKey;
+  } else if (config.porPublicKey !== undefined) {
+    services.porPublicKey = config.porPublicKey;
+  }
 
   const { app } = await buildApp({
     services,
@@ -209,7 +236,8 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     mpc: mpc.info,
     ...(config.redisUrl ? { redis: redactUrl(config.redisUrl) } : {}),
     firewall: { chains: [...risk.chains] },
-    ...(dev ? { dev } : {}),
+    ...(devInfo ? { dev: devInfo } : {}),
+    ...(services.porPublicKey ? { porPublicKey: services.porPublicKey } : {}),
   };
   let closing: Promise<void> | undefined;
   return {
@@ -320,7 +348,11 @@ async function startDev(
   db: Database,
   logger: FastifyBaseLogger,
   closers: Closer[],
-): Promise<{ fixtures: DevFixtures; info: NonNullable<ServerInfo['dev']> }> {
+): Promise<{
+  fixtures: DevFixtures;
+  info: Omit<NonNullable<ServerInfo['dev']>, 'por'>;
+  accounts: { id: bigint; name: string }[];
+}> {
   // Loaded only under --dev: production servers never load the EVM.
   const { startDevChain } = await import('@custos/devchain');
   const chain = await startDevChain({ host: config.chainHost, port: config.chainPort, logger });
@@ -347,12 +379,15 @@ async function startDev(
   await putChainRecord(db, registered.ref, 'dev', 'fixtures', { contracts: chain.contracts });
   const passwords = devPasswords(config.dataDir);
   const accounts: { name: string; password: string }[] = [];
+  const ids: { id: bigint; name: string }[] = [];
   for (const name of DEV_ACCOUNT_NAMES) {
     const password = passwords[name] as string;
-    await upsertAccount(db, name, password);
+    const account = await upsertAccount(db, name, password);
     accounts.push({ name, password });
+    ids.push({ id: account.id, name });
   }
   return {
+    accounts: ids,
     fixtures,
     info: {
       chainId: chain.chainId,
@@ -365,4 +400,20 @@ async function startDev(
       accounts,
     },
   };
+}
+
+/** One JSON-RPC call to the dev chain (its node is local and in process). */
+async function rpcRequest(url: string, args: { method: string; params?: readonly unknown[] }): Promise<unknown> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: args.method, params: args.params ?? [] }),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string } };
+  if (body.error !== undefined) {
+    throw new BaseError('RPC_REQUEST_FAILED', `dev chain ${args.method}: ${body.error.message}`, {
+      details: { code: body.error.code },
+    });
+  }
+  return body.result;
 }

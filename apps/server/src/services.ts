@@ -37,5 +37,7 @@ export interface Services {
   approvals?: ApprovalsRuntime;
   /** Published proof-of-reserves rounds; its routes exist when set. */
   por?: PorRuntime;
+  /** The exchange's root-signing key the console pins (`--por-pubkey`, or the dev key in `--dev`). */
+  porPublicKey?: string;
   devFixtures?: DevFixtures;
 }

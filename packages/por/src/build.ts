@@ -2,8 +2,9 @@
  * Builds a round's liabilities Merkle sum tree from a snapshot, streaming, for tens of millions of
  * users: memory holds one batch of rows and one 8-byte sort key per user (plus I/O buffers), never
  * the tree; every level goes to a binary file under `DIR/tree/`. Four phases, each resumable after
- * a crash or a kill (the private `DIR/build.json` records where the build is, with the round id
- * and salt secret so a resumed build makes the same tree):
+ * a crash or a kill (the private `DIR/build.json` records where the build is, with the round id,
+ * snapshot time, salt secret and signing key's public key so a resumed build makes the same tree;
+ * a resume given any of them explicitly with another value is refused, never silently overridden):
  *
  * 1. leaves — the snapshot is parsed in order; each user's salt, user hash and leaf hash go to
  *    `leaves.bin` in the round’s `work` directory, in input order; progress (row count and byte offset) is checkpointed
@@ -20,7 +21,7 @@
  *
  * Hashing uses node:crypto's SHA-256 and HMAC over exactly the bytes encoding.ts defines.
  */
-import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -39,8 +40,10 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { BaseError, Decimal } from '@custos/core';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { DOMAIN_TAGS, HASH_BYTES, MAX_SUM, paddingMessage, SUM_BYTES, saltMessage } from './encoding.js';
-import { type AssetSpec, ROOT_VERSION, type RootFile, signRoot } from './root.js';
+import { type AssetSpec, keyFingerprint, ROOT_VERSION, type RootFile, signRoot } from './root.js';
 import {
   invalidSnapshot,
   readSnapshotHeader,
@@ -64,14 +67,18 @@ export interface BuildOptions {
   input: string;
   /** The round directory. */
   out: string;
-  /** The 32-byte Ed25519 seed the root is signed with. */
+  /** The 32-byte Ed25519 seed the root is signed with (a resume must give the same one). */
   signingSeed: Uint8Array;
-  /** Default: the snapshot month, YYYY-MM in UTC. */
+  /**
+   * Default: the snapshot month, YYYY-MM in UTC. On a resume, undefined reuses the recorded one
+   * and another value is refused — and so for `snapshotTime`, `saltSecret` and `format`.
+   */
   roundId?: string | undefined;
   /** ISO-8601 time of the snapshot (default: now). */
   snapshotTime?: string | undefined;
   /** Default: HKDF-SHA256(signing seed, info "custos/por/salt/v1"). */
   saltSecret?: Uint8Array | undefined;
+  /** Default: from the first line. */
   format?: SnapshotFormat | undefined;
   /** Rows between checkpoints of the leaves phase (default 1,000,000). */
   checkpointRows?: number | undefined;
@@ -101,6 +108,8 @@ export interface BuildState {
   snapshotTime: string;
   /** Hex; private. */
   saltSecret: string;
+  /** Hex Ed25519 public key of the signing seed (absent from records written before it was kept). */
+  publicKey?: string | undefined;
   assets: AssetSpec[];
   dataOffset: number;
   firstDataLine: number;
@@ -141,10 +150,16 @@ function monthOf(iso: string): string {
 function writeState(out: string, state: BuildState): void {
   const path = join(out, 'build.json');
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  const fd = openSync(tmp, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
+  // A mode applies only to a file the open creates: a tmp file left by a crash (or put there) would
+  // keep its own, so it is removed and the tmp file made afresh, exclusively, with mode 0600.
+  rmSync(tmp, { force: true });
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeFileSync(fd, `${JSON.stringify(state, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 
@@ -183,11 +198,65 @@ function readAll(fd: number, buffer: Uint8Array, length: number, position: numbe
   }
 }
 
-function startState(options: BuildOptions, header: SnapshotHeader): BuildState {
+/** The hex Ed25519 public key of a signing seed, refusing anything but 32 bytes up front. */
+function publicKeyOf(seed: Uint8Array): string {
+  if (seed.length !== 32) throw new BaseError('POR_INVALID_INPUT', 'an Ed25519 signing seed is 32 bytes');
+  return bytesToHex(ed25519.getPublicKey(seed));
+}
+
+function isoTime(text: string): string {
+  if (Number.isNaN(Date.parse(text)))
+    throw new BaseError('POR_INVALID_INPUT', `--snapshot-time is not an ISO-8601 time: ${text}`);
+  return new Date(text).toISOString();
+}
+
+/**
+ * A resume keeps the settings the build began with: each given explicitly must equal the
+ * recorded one (undefined reuses it). The message says which differs and how to go on (the CLI
+ * prints only the message); the salt secret is compared, never shown.
+ */
+function checkResumeSettings(options: BuildOptions, state: BuildState, publicKey: string): void {
+  const out = options.out;
+  const differs = (
+    setting: string,
+    values: { given: string; recorded: string } | undefined,
+    proceed: string,
+  ): never => {
+    const recorded = values === undefined ? '' : ` (${values.recorded})`;
+    throw new BaseError(
+      'POR_INVALID_INPUT',
+      `the ${setting} differs from the one the interrupted build in ${out} began with${recorded}: ${proceed}, or remove ${out} to build from scratch with the new ${setting}`,
+      { details: { setting, ...values } },
+    );
+  };
+  const reuse = (flag: string) => `resume with the same ${flag}, or without ${flag} to reuse the recorded one`;
+  if (options.roundId !== undefined && options.roundId !== state.roundId)
+    differs('round id', { given: options.roundId, recorded: state.roundId }, reuse('--round-id'));
+  if (options.snapshotTime !== undefined) {
+    const given = isoTime(options.snapshotTime);
+    if (given !== state.snapshotTime)
+      differs('snapshot time', { given, recorded: state.snapshotTime }, reuse('--snapshot-time'));
+  }
+  if (options.saltSecret !== undefined) {
+    const given = Buffer.from(options.saltSecret);
+    const recorded = Buffer.from(state.saltSecret, 'hex');
+    if (given.length !== recorded.length || !timingSafeEqual(given, recorded))
+      differs('salt secret', undefined, reuse('--salt-secret'));
+  }
+  if (options.format !== undefined && options.format !== state.format)
+    differs('format', { given: options.format, recorded: state.format }, reuse('--format'));
+  if (state.publicKey !== undefined && state.publicKey !== publicKey) {
+    differs(
+      'signing key',
+      { given: `key ${keyFingerprint(publicKey)}`, recorded: `key ${keyFingerprint(state.publicKey)}` },
+      'resume with the --signing-key the build began with (the round is signed by one key)',
+    );
+  }
+}
+
+function startState(options: BuildOptions, header: SnapshotHeader, publicKey: string): BuildState {
   const stat = statSync(options.input);
-  const snapshotTime = options.snapshotTime ?? new Date().toISOString();
-  if (Number.isNaN(Date.parse(snapshotTime)))
-    throw new BaseError('POR_INVALID_INPUT', `--snapshot-time is not an ISO-8601 time: ${snapshotTime}`);
+  const snapshotTime = isoTime(options.snapshotTime ?? new Date().toISOString());
   const roundId = options.roundId ?? monthOf(new Date(snapshotTime).toISOString());
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(roundId))
     throw new BaseError(
@@ -201,8 +270,9 @@ function startState(options: BuildOptions, header: SnapshotHeader): BuildState {
     input: { path: options.input, size: stat.size, mtimeMs: stat.mtimeMs },
     format: header.format,
     roundId,
-    snapshotTime: new Date(snapshotTime).toISOString(),
+    snapshotTime,
     saltSecret: Buffer.from(secret).toString('hex'),
+    publicKey,
     assets: header.assets,
     dataOffset: header.dataOffset,
     firstDataLine: header.firstDataLine,
@@ -217,6 +287,7 @@ function startState(options: BuildOptions, header: SnapshotHeader): BuildState {
 
 /** Builds (or resumes building) a round. */
 export function buildLiabilitiesTree(options: BuildOptions): BuildResult {
+  const publicKey = publicKeyOf(options.signingSeed);
   mkdirSync(join(options.out, 'tree'), { recursive: true });
   mkdirSync(join(options.out, 'work'), { recursive: true });
   let state = readBuildState(options.out);
@@ -230,7 +301,7 @@ export function buildLiabilitiesTree(options: BuildOptions): BuildResult {
   const resumed = state !== undefined;
   if (state === undefined) {
     const header = readSnapshotHeader(options.input, options.format);
-    state = startState(options, header);
+    state = startState(options, header, publicKey);
     for (const f of ['work/leaves.bin', 'tree/keys.bin']) rmSync(join(options.out, f), { force: true });
     for (let level = 0; existsSync(levelPath(options.out, level)); level++) rmSync(levelPath(options.out, level));
     rmSync(join(options.out, 'root.json'), { force: true });
@@ -243,6 +314,7 @@ export function buildLiabilitiesTree(options: BuildOptions): BuildResult {
         hints: ['Remove the round directory to build from scratch.'],
       });
     }
+    checkResumeSettings(options, state, publicKey);
   }
   if (state.phase === 'leaves') buildLeaves(options, state);
   if (state.phase === 'order') orderLeaves(options, state);

@@ -2,7 +2,7 @@
  * @custos/por: proof of reserves. A round's liabilities Merkle sum tree built streaming from a
  * snapshot (every node binding both children's hashes and per-asset sums), users' inclusion proofs
  * (`por-proof/v1`) and their pure verifier, the Ed25519-signed root file, and verifiers for OKX's
- * published formats and reserve files.
+ * published formats and reserve files, and the static publication bundle with its verifier page.
  */
 export {
   BUILD_VERSION,
@@ -17,6 +17,13 @@ export {
   levelPath,
   readBuildState,
 } from './build.js';
+export {
+  type BundleDocument,
+  bundleVerifierScript,
+  type PublicationBundle,
+  type PublicationBundleOptions,
+  writePublicationBundle,
+} from './bundle.js';
 export * from './encoding.js';
 export * from './okx/index.js';
 export { RoundReader } from './proof.js';

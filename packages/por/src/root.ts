@@ -13,10 +13,15 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 
 export const ROOT_VERSION = 'por-root/v1';
 const ROOT_TAG = 'custos-por-v1/root\0';
+/**
+ * Largest accepted scale: a balance is below 2^64 units, so at scale s no balance exceeds
+ * 1.8·10^(19−s) whole tokens (see snapshot.ts and the README's table).
+ */
+export const MAX_SCALE = 12;
 
 export interface AssetSpec {
   symbol: string;
-  /** Decimal places of one unit (0–12). */
+  /** Decimal places of one unit (0–MAX_SCALE). */
   scale: number;
 }
 
@@ -86,9 +91,19 @@ export function parseRootFile(value: unknown): RootFile {
   if (typeof r.roundId !== 'string' || r.roundId.length === 0 || r.roundId.length > 128) bad('roundId');
   if (typeof r.snapshotTime !== 'string' || Number.isNaN(Date.parse(r.snapshotTime))) bad('snapshotTime');
   if (!Array.isArray(r.assets) || r.assets.length === 0) bad('assets');
+  const symbols = new Set<string>();
   for (const a of r.assets as unknown[]) {
     const asset = a as Partial<AssetSpec>;
-    if (typeof asset?.symbol !== 'string' || !Number.isInteger(asset.scale)) bad('assets');
+    if (typeof asset?.symbol !== 'string' || asset.symbol.length === 0) bad('assets');
+    const { symbol, scale } = asset as { symbol: string; scale: unknown };
+    if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 0 || scale > MAX_SCALE) {
+      fail('malformed-root', `the root file's asset ${JSON.stringify(symbol)} has no integer scale 0–${MAX_SCALE}`, {
+        field: 'assets',
+      });
+    }
+    if (symbols.has(symbol))
+      fail('malformed-root', `the root file's asset ${JSON.stringify(symbol)} appears twice`, { field: 'assets' });
+    symbols.add(symbol);
   }
   if (!Number.isInteger(r.height) || (r.height as number) < 0 || (r.height as number) > 64) bad('height');
   if (typeof r.rootHash !== 'string' || !HEX(32).test(r.rootHash)) bad('rootHash');

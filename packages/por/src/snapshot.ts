@@ -6,6 +6,8 @@
  * empty or malformed fields, blank lines in the middle and duplicate users (found later, when the
  * leaves are sorted) are refused with the line number. Scales above 12 are refused: a balance
  * below 2^64 units at scale s is at most 1.8·10^(19−s) whole tokens, which at 18 would be 18.4.
+ * A line — the header included — holds at most 1 MiB (MAX_LINE bytes, its `\n` or `\r\n` not
+ * counted); a longer one is refused with its line number.
  *
  * Built for tens of millions of rows: the file is read in chunks with synchronous reads (resumable
  * from a byte offset), and balances are parsed digit by digit into two 32-bit halves, so no
@@ -14,10 +16,10 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { BaseError } from '@custos/core';
 import { MAX_ASSETS } from './encoding.js';
-import type { AssetSpec } from './root.js';
+import { type AssetSpec, MAX_SCALE } from './root.js';
 
-/** Largest accepted scale (see the module comment and the README's table). */
-export const MAX_SCALE = 12;
+export { MAX_SCALE };
+
 const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 const TWO32 = 2 ** 32;
 
@@ -141,17 +143,35 @@ export interface SnapshotHeader {
   keys?: string[];
 }
 
+/** The default size of the buffer rows are read into (it grows when a line does not fit). */
 const CHUNK = 4 * 1024 * 1024;
-const MAX_LINE = 1024 * 1024;
+/** The most bytes a line may hold, its line ending (`\n` or `\r\n`) not counted: 1 MiB. */
+export const MAX_LINE = 1024 * 1024;
 
-/** Reads the header (CSV) or the first object's keys (NDJSON). */
+function lineTooLong(line: number): BaseError {
+  return invalidSnapshot(`the line is longer than 1 MiB (${MAX_LINE} bytes, the line ending not counted)`, line, [
+    'Every line of the snapshot, the header included, must fit in 1 MiB.',
+  ]);
+}
+
+/** Reads the header (CSV) or the first object's keys (NDJSON): the first line, whole, up to MAX_LINE bytes. */
 export function readSnapshotHeader(path: string, format?: SnapshotFormat): SnapshotHeader {
   const fd = openSync(path, 'r');
   try {
-    const buffer = Buffer.alloc(Math.min(CHUNK, MAX_LINE));
-    const read = readSync(fd, buffer, 0, buffer.length, 0);
+    // Room for the longest allowed line and its `\r\n`: a line not ended within is too long.
+    const buffer = Buffer.alloc(MAX_LINE + 2);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
     const end = buffer.subarray(0, read).indexOf(10);
-    const text = buffer.toString('utf8', 0, end < 0 ? read : end).replace(/\r$/, '');
+    if (end < 0 && read === buffer.length) throw lineTooLong(1);
+    let stop = end < 0 ? read : end;
+    if (stop > 0 && buffer[stop - 1] === 13) stop--;
+    if (stop > MAX_LINE) throw lineTooLong(1);
+    const text = buffer.toString('utf8', 0, stop);
     if (text.length === 0) throw invalidSnapshot('the snapshot is empty or starts with a blank line', 1);
     const kind = format ?? (text.startsWith('{') ? 'ndjson' : 'csv');
     if (kind === 'csv') {
@@ -235,7 +255,8 @@ function parseNdjsonLine(text: string, header: SnapshotHeader, out: Uint32Array,
 
 /**
  * Reads data rows from `offset` (a line start) in batches of up to `batchRows`. `line` is the
- * line number at `offset`. A blank line is allowed only at the very end.
+ * line number at `offset`. A blank line is allowed only at the very end; a line longer than
+ * MAX_LINE bytes is refused whatever `chunkBytes` (the initial read buffer; tests vary it).
  */
 export function* readSnapshotRows(
   path: string,
@@ -243,11 +264,14 @@ export function* readSnapshotRows(
   offset: number,
   line: number,
   batchRows = 16_384,
+  chunkBytes = CHUNK,
 ): Generator<RowBatch> {
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1)
+    throw new RangeError('chunkBytes must be a positive integer');
   const fd = openSync(path, 'r');
   const a = header.assets.length;
   try {
-    let buffer = Buffer.alloc(CHUNK);
+    let buffer = Buffer.alloc(chunkBytes);
     let filled = 0;
     let position = offset;
     let fileOffset = offset;
@@ -277,6 +301,7 @@ export function* readSnapshotRows(
         }
         let stop = end;
         if (stop > start && buffer[stop - 1] === 13) stop--;
+        if (stop - start > MAX_LINE) throw lineTooLong(lineNo);
         const consumed = end < filled ? end + 1 : end;
         if (stop === start) {
           if (blankAt < 0) blankAt = lineNo;
@@ -304,8 +329,10 @@ export function* readSnapshotRows(
         start = consumed;
         if (end >= filled) break;
       }
+      // The unfinished line from `start`: past MAX_LINE bytes and a possible `\r`, it is too long already.
+      if (filled - start > MAX_LINE + 1) throw lineTooLong(lineNo);
       if (start === 0 && !eof && filled === buffer.length) {
-        if (buffer.length >= MAX_LINE * 4) throw invalidSnapshot('a line is longer than 1 MiB', lineNo);
+        // The unfinished line is at most MAX_LINE + 1 bytes here: doubling never takes the buffer past twice that.
         const bigger = Buffer.alloc(buffer.length * 2);
         buffer.copy(bigger, 0, 0, filled);
         buffer = bigger;

@@ -18,6 +18,7 @@ import {
   verifyInclusionProof,
   verifyOkx2022Proof,
   verifyOkx2023,
+  writePublicationBundle,
 } from '@custos/por';
 import type { Command } from 'commander';
 import { callServer } from '../client.js';
@@ -265,6 +266,30 @@ export function registerPor(program: Command): void {
         ...(reserves === undefined ? {} : { reserves }),
       });
       printJson(result);
+    });
+
+  por
+    .command('bundle')
+    .description(
+      'write the static publication bundle: the signed root, the reserves table and the verifier page (no user data)',
+    )
+    .requiredOption('--round <dir>', 'the built round directory')
+    .requiredOption('--out <dir>', 'the bundle directory (new or empty; not inside the round directory)')
+    .option('--reserves <file>', 'the reserves table (custos por reserves --json)')
+    .option('--pubkey <key>', "the exchange's Ed25519 public key the page pins (hex, or a file)")
+    .action(async (flags: { round: string; out: string; reserves?: string; pubkey?: string }) => {
+      const bundle = await writePublicationBundle({
+        round: flags.round,
+        out: flags.out,
+        ...(flags.reserves === undefined ? {} : { reserves: readJson(flags.reserves, '--reserves') }),
+        ...(flags.pubkey === undefined ? {} : { publicKey: readPublicKey(flags.pubkey) }),
+      });
+      if (!bundle.pinned) {
+        process.stderr.write(
+          `custos: signer not pinned: the page pins the root's own key ${bundle.fingerprint} (fingerprint); pass --pubkey to pin the exchange's key\n`,
+        );
+      }
+      printJson(bundle);
     });
 
   por

@@ -23,6 +23,7 @@ interface ServeFlags {
   enrolRateLimit?: string;
   masterKeyFile?: string;
   rpcUrl?: string[];
+  porPubkey?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -54,6 +55,10 @@ export function registerServe(program: Command): void {
       'JSON-RPC node of a real chain, for the risk engine and the firewall at /rpc/<chainId>; repeatable (CUSTOS_RPC_URLS, comma-separated)',
       collect,
     )
+    .option(
+      '--por-pubkey <hex>',
+      "the exchange's Ed25519 proof-of-reserves key: published rounds must be signed by it; the console pins it (CUSTOS_POR_PUBKEY)",
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       // --json, --data-dir and --operator-token are global options, shared with the other commands.
       const globals = command.optsWithGlobals<{ json?: boolean; dataDir?: string; operatorToken?: string }>();
@@ -75,6 +80,7 @@ export function registerServe(program: Command): void {
           enrolRateLimit: flags.enrolRateLimit,
           masterKeyFile: flags.masterKeyFile,
           rpcUrls: flags.rpcUrl,
+          porPublicKey: flags.porPubkey,
         },
         process.env,
       );
@@ -113,6 +119,11 @@ function describe(info: ServerInfo, token: string | undefined): string {
     lines.push(`  dev chain       ${d.rpcUrl} (chain ${d.chainId}, genesis ${d.genesisHash}, ${state})`);
     for (const [name, address] of Object.entries(d.contracts)) lines.push(`    ${name.padEnd(16)} ${address}`);
     lines.push(`  accounts        ${d.accounts.map((a) => `${a.name} / ${a.password}`).join(', ')}`);
+    const ratios = d.por.table.map((r) => `${r.asset} ${r.ratio ?? '–'}`).join(', ');
+    lines.push(`  por round       ${d.por.roundId}: ${d.por.users} users, reserves ${ratios}`);
+    lines.push(`  por dev key     ${d.por.publicKey} (fingerprint ${d.por.fingerprint}, seed in ${d.por.keyFile})`);
+  } else if (info.porPublicKey) {
+    lines.push(`  por key         ${info.porPublicKey}`);
   }
   if (token)
     lines.push(`  operator token  ${token}${info.operatorTokenFile ? ` (also in ${info.operatorTokenFile})` : ''}`);

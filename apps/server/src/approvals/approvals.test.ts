@@ -11,26 +11,15 @@ import { join } from 'node:path';
 import { type ApprovalList, type RevocationJson, revocationFromJson, sendRevocations } from '@custos/approvals';
 import { type DigestSigner, digestOf, type SignRequest, toMpcAccount } from '@custos/chains';
 import { type DevChain, PERMIT2_ADDRESS, startDevChain } from '@custos/devchain';
-import {
-  type BackupOptions,
-  connectDevice,
-  createMemoryDeviceStore,
-  DeviceWallets,
-  MemoryBackupStore,
-  MpcServerError,
-} from '@custos/mpc';
-import { createNodeArithmetic } from '@custos/mpc/node';
+import { type DeviceWallets, MpcServerError } from '@custos/mpc';
 import { type Address, createPublicClient, createWalletClient, erc20Abi, http, maxUint256, parseEther } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveData, randomAddress, send } from '../../../../packages/approvals/src/testing/history.js';
 import { eip2612Permit, permit2Single } from '../../../../packages/approvals/src/testing/typed-data.js';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from '../../../../packages/mpc/src/testing/primes.js';
-import { fixedPrimeArithmetic, injectFetch } from '../testing/device.js';
-import { createHarness, type Harness } from '../testing/harness.js';
+import { createTestMpcWallet } from '../testing/device.js';
+import type { Harness } from '../testing/harness.js';
 
-const FAST = { N: 2 ** 10, r: 8, p: 1 };
-const backupOptions: BackupOptions = { kdf: FAST, unsafeTestingMinimumKdf: FAST };
-const nodeArith = createNodeArithmetic();
 const dir = mkdtempSync(join(tmpdir(), 'custos-approvals-'));
 const lower = (a: string) => a.toLowerCase() as Address;
 
@@ -42,35 +31,16 @@ let mpcAddress: Address;
 
 beforeAll(async () => {
   chain = await startDevChain({ port: 0 });
-  h = await createHarness(
-    {},
-    {},
-    {
-      mpc: {
-        arithmetic: fixedPrimeArithmetic(nodeArith, {
-          blum: TEST_BLUM_PRIMES.slice(0, 2),
-          safe: TEST_SAFE_PRIMES.slice(0, 2),
-        }),
-      },
+  const created = await createTestMpcWallet({
+    primes: { blum: TEST_BLUM_PRIMES, safe: TEST_SAFE_PRIMES },
+    harness: {
       labels: { dir, seed: false, pollMs: 0 },
       risk: { chains: [{ chainId: chain.chainId, rpcUrl: chain.rpcUrl, dev: true }], simulate: false },
       approvals: {},
     },
-  );
-  const store = createMemoryDeviceStore();
-  const client = await connectDevice({ serverUrl: 'http://custos.test', store, fetch: injectFetch(h.app) });
-  wallets = new DeviceWallets({
-    client,
-    store,
-    arith: fixedPrimeArithmetic(nodeArith, { blum: TEST_BLUM_PRIMES.slice(2, 4), safe: TEST_SAFE_PRIMES.slice(2, 4) }),
-    backupOptions,
   });
-  const created = await wallets.create({
-    password: 'gravel-otter-minute-lantern',
-    backupStore: new MemoryBackupStore(),
-  });
-  walletId = created.walletId;
-  mpcAddress = lower(created.address);
+  ({ h, wallets, walletId } = created);
+  mpcAddress = created.address;
   await chain.request('hardhat_setBalance', [mpcAddress, `0x${parseEther('10').toString(16)}`]);
 }, 180_000);
 

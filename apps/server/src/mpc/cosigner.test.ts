@@ -12,15 +12,7 @@ import { join } from 'node:path';
 import { digestOf, type SignRequest } from '@custos/chains';
 import type { BaseError } from '@custos/core';
 import { type DevChain, startDevChain } from '@custos/devchain';
-import {
-  type BackupOptions,
-  connectDevice,
-  createMemoryDeviceStore,
-  DeviceWallets,
-  MemoryBackupStore,
-  MpcServerError,
-} from '@custos/mpc';
-import { createNodeArithmetic } from '@custos/mpc/node';
+import { type DeviceWallets, type MpcServerClient, MpcServerError } from '@custos/mpc';
 import {
   type Address,
   bytesToHex,
@@ -36,19 +28,16 @@ import {
 } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BLUM_PRIMES, TEST_SAFE_PRIMES } from '../../../../packages/mpc/src/testing/primes.js';
-import { fixedPrimeArithmetic, injectFetch } from '../testing/device.js';
-import { createHarness, type Harness } from '../testing/harness.js';
+import { createTestMpcWallet } from '../testing/device.js';
+import type { Harness } from '../testing/harness.js';
 import { loadPolicy, savePolicy } from './cosigner.js';
 
-const FAST = { N: 2 ** 10, r: 8, p: 1 };
-const backupOptions: BackupOptions = { kdf: FAST, unsafeTestingMinimumKdf: FAST };
-const nodeArith = createNodeArithmetic();
 const dir = mkdtempSync(join(tmpdir(), 'custos-cosigner-'));
 
 let chain: DevChain;
 let h: Harness;
 let wallets: DeviceWallets;
-let device: Awaited<ReturnType<typeof connectDevice>>;
+let device: MpcServerClient;
 let walletId: string;
 let address: Address;
 let nonce = 0;
@@ -58,35 +47,13 @@ const direct = () => createPublicClient({ transport: http(chain.rpcUrl) });
 
 beforeAll(async () => {
   chain = await startDevChain({ port: 0 });
-  h = await createHarness(
-    {},
-    {},
-    {
-      mpc: {
-        arithmetic: fixedPrimeArithmetic(nodeArith, {
-          blum: TEST_BLUM_PRIMES.slice(0, 2),
-          safe: TEST_SAFE_PRIMES.slice(0, 2),
-        }),
-      },
+  ({ h, device, wallets, walletId, address } = await createTestMpcWallet({
+    primes: { blum: TEST_BLUM_PRIMES, safe: TEST_SAFE_PRIMES },
+    harness: {
       labels: { dir, seed: false, pollMs: 0 },
       risk: { chains: [{ chainId: chain.chainId, rpcUrl: chain.rpcUrl, dev: true }], simulate: false },
     },
-  );
-  const store = createMemoryDeviceStore();
-  const client = await connectDevice({ serverUrl: 'http://custos.test', store, fetch: injectFetch(h.app) });
-  device = client;
-  wallets = new DeviceWallets({
-    client,
-    store,
-    arith: fixedPrimeArithmetic(nodeArith, { blum: TEST_BLUM_PRIMES.slice(2, 4), safe: TEST_SAFE_PRIMES.slice(2, 4) }),
-    backupOptions,
-  });
-  const created = await wallets.create({
-    password: 'gravel-otter-minute-lantern',
-    backupStore: new MemoryBackupStore(),
-  });
-  walletId = created.walletId;
-  address = created.address.toLowerCase() as Address;
+  }));
   await chain.request('hardhat_setBalance', [address, `0x${parseEther('10').toString(16)}`]);
 }, 180_000);
 

@@ -51,7 +51,12 @@ export async function latestRound(db: Queryable): Promise<PublishedRound | undef
   return row === undefined ? undefined : toRound(row);
 }
 
-export function createPorRuntime(db: Database): PorRuntime {
+export interface PorRuntimeOptions {
+  /** The exchange's root-signing key: a round signed by any other is refused at publication. */
+  publicKey?: string;
+}
+
+export function createPorRuntime(db: Database, options: PorRuntimeOptions = {}): PorRuntime {
   const readers = new Map<string, RoundReader>();
   return {
     async publish(dirInput, reserves) {
@@ -70,7 +75,7 @@ export function createPorRuntime(db: Database): PorRuntime {
         throw new BaseError('POR_INVALID_INPUT', 'root.json is not JSON', { details: { dir: dirInput }, cause });
       }
       const root = parseRootFile(parsed);
-      verifyRootSignature(root);
+      verifyRootSignature(root, options.publicKey);
       // Opening the reader checks the tree files are there before the round is announced.
       const reader = RoundReader.open(dir);
       if (reader.root.rootHash !== root.rootHash) {

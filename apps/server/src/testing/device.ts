@@ -5,12 +5,25 @@
  * header can be overridden to build must-reject requests. `injectFetch` lets the real device
  * client (`MpcServerClient` / `DeviceWallets` of @custos/mpc) talk to an app through `inject`, and
  * `fixedPrimeArithmetic` hands out fixed primes instead of generating them, so pairing in tests
- * takes seconds rather than minutes. Tests only.
+ * takes seconds rather than minutes; `createTestMpcWallet` sets up a harness and one MPC wallet
+ * (device + server) on such primes. Tests only.
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
-import type { Arithmetic, FetchLike } from '@custos/mpc';
+import {
+  type Arithmetic,
+  type BackupOptions,
+  connectDevice,
+  createMemoryDeviceStore,
+  DeviceWallets,
+  type FetchLike,
+  MemoryBackupStore,
+  type MpcServerClient,
+} from '@custos/mpc';
+import { createNodeArithmetic } from '@custos/mpc/node';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Address } from 'viem';
 import { DEVICE_HEADERS, enrolmentMessage, requestMessage } from '../mpc/device-auth.js';
+import { createHarness, type Harness, type HarnessOptions } from './harness.js';
 
 export interface SignedRequestOverrides {
   deviceId?: string;
@@ -157,4 +170,63 @@ export function fixedPrimeArithmetic(
       return prime;
     },
   };
+}
+
+/** Backup key derivation fast enough for tests (scrypt at the minimum a test may ask for). */
+const FAST_KDF = { N: 2 ** 10, r: 8, p: 1 };
+const TEST_BACKUP_OPTIONS: BackupOptions = { kdf: FAST_KDF, unsafeTestingMinimumKdf: FAST_KDF };
+
+export interface TestMpcWallet {
+  /** The app, its MPC server party on fixed primes; close it when done. */
+  h: Harness;
+  /** The device's client of the app (enrolled, signing its requests). */
+  device: MpcServerClient;
+  /** The device's wallets, on fixed primes of their own. */
+  wallets: DeviceWallets;
+  walletId: string;
+  /** The wallet's address, lowercase. */
+  address: Address;
+}
+
+/**
+ * A harness with the MPC routes and one MPC wallet created through them by a real device client
+ * (`connectDevice` + `DeviceWallets.create`, over `inject`). `primes` are the test primes
+ * (TEST_BLUM_PRIMES / TEST_SAFE_PRIMES of @custos/mpc's testing, passed in because that file lies
+ * outside this package's build), at least four of each: the server takes the first two, the
+ * device the next two. `harness` is passed to `createHarness` (everything but `mpc`).
+ */
+export async function createTestMpcWallet(options: {
+  primes: { blum: readonly bigint[]; safe: readonly bigint[] };
+  harness?: Omit<HarnessOptions, 'mpc'>;
+  password?: string;
+}): Promise<TestMpcWallet> {
+  const { blum, safe } = options.primes;
+  if (blum.length < 4 || safe.length < 4) throw new Error('createTestMpcWallet needs four Blum and four safe primes');
+  const arith = createNodeArithmetic();
+  const h = await createHarness(
+    {},
+    {},
+    {
+      ...options.harness,
+      mpc: { arithmetic: fixedPrimeArithmetic(arith, { blum: blum.slice(0, 2), safe: safe.slice(0, 2) }) },
+    },
+  );
+  try {
+    const store = createMemoryDeviceStore();
+    const device = await connectDevice({ serverUrl: 'http://custos.test', store, fetch: injectFetch(h.app) });
+    const wallets = new DeviceWallets({
+      client: device,
+      store,
+      arith: fixedPrimeArithmetic(arith, { blum: blum.slice(2, 4), safe: safe.slice(2, 4) }),
+      backupOptions: TEST_BACKUP_OPTIONS,
+    });
+    const created = await wallets.create({
+      password: options.password ?? 'gravel-otter-minute-lantern',
+      backupStore: new MemoryBackupStore(),
+    });
+    return { h, device, wallets, walletId: created.walletId, address: created.address.toLowerCase() as Address };
+  } catch (error) {
+    await h.close();
+    throw error;
+  }
 }

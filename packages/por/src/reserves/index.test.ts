@@ -38,6 +38,8 @@ it('exports exactly the reserves API', () => {
       "recoverMessageSigner",
       "recoverSecp256k1",
       "reserveRatios",
+      "reservesReport",
+      "roundMessage",
       "splitReserveCsvLine",
       "ss58Address",
       "tronAddressOf",

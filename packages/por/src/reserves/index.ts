@@ -64,6 +64,14 @@ export {
 } from './ratios.js';
 export { evmAddressOf, keccakAccount, recoverSecp256k1 } from './recover.js';
 export {
+  type ReserveAddressReport,
+  type ReservesReport,
+  type ReservesReportParameters,
+  type ReservesTableRow,
+  reservesReport,
+  roundMessage,
+} from './report.js';
+export {
   parseExactAmount,
   parseReserveFile,
   parseReserveSummary,

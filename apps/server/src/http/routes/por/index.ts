@@ -6,6 +6,7 @@
  * snapshot's user id is the account id).
  */
 import { BaseError } from '@custos/core';
+import { keyFingerprint } from '@custos/por';
 import { z } from 'zod';
 import type { PorRuntime } from '../../../por/runtime.js';
 import type { Services } from '../../../services.js';
@@ -76,4 +77,20 @@ const proofRoute = defineRoute({
   },
 });
 
-export const porRoutes: RouteModule = { name: 'por', routes: [publishRoute, latestRoute, proofRoute] };
+const configRoute = defineRoute({
+  method: 'GET',
+  url: '/v1/por/config',
+  summary: "The exchange's root-signing key that verifiers of this deployment pin (configured with --por-pubkey)",
+  access: { public: true, perMinute: 600 },
+  async handler({ services }) {
+    const key = services.porPublicKey;
+    return key === undefined
+      ? { publicKey: null, fingerprint: null }
+      : { publicKey: key, fingerprint: keyFingerprint(key) };
+  },
+});
+
+export const porRoutes: RouteModule = {
+  name: 'por',
+  routes: [publishRoute, latestRoute, proofRoute, configRoute],
+};
