@@ -100,6 +100,23 @@ export const ErrorCodes = {
   POR_PROOF_INVALID: { status: 400, kind: 'negative' },
   POR_SIGNATURE_INVALID: { status: 400, kind: 'negative' },
   POR_ROUND_NOT_FOUND: { status: 404, kind: 'usage' },
+  // exchange (API keys, OKX-v5 authentication, reference ledger, anti-fraud). Gateway answers use
+  // OKX's codes (`details.okxCode`); these are the typed errors behind them.
+  EXCHANGE_INVALID_REQUEST: { status: 400, kind: 'usage' },
+  EXCHANGE_AUTH_FAILED: { status: 401, kind: 'usage' },
+  EXCHANGE_PERMISSION_DENIED: { status: 403, kind: 'usage' },
+  EXCHANGE_RATE_LIMITED: { status: 429, kind: 'usage' },
+  EXCHANGE_KEY_NOT_FOUND: { status: 404, kind: 'usage' },
+  EXCHANGE_KEY_LIMIT: { status: 409, kind: 'usage' },
+  EXCHANGE_KEY_FROZEN: { status: 423, kind: 'negative' },
+  EXCHANGE_BROKER_NOT_FOUND: { status: 404, kind: 'usage' },
+  EXCHANGE_MARKET_NOT_FOUND: { status: 404, kind: 'usage' },
+  EXCHANGE_ORDER_NOT_FOUND: { status: 404, kind: 'usage' },
+  EXCHANGE_INSUFFICIENT_FUNDS: { status: 400, kind: 'negative' },
+  EXCHANGE_ADDRESS_NOT_ALLOWED: { status: 403, kind: 'negative' },
+  EXCHANGE_ADDRESS_COOLING_OFF: { status: 403, kind: 'negative' },
+  EXCHANGE_WITHDRAWALS_FROZEN: { status: 423, kind: 'negative' },
+  EXCHANGE_RISK_BLOCKED: { status: 403, kind: 'negative' },
   // last resort: a bug, never shown with internals
   INTERNAL: { status: 500, kind: 'internal' },
 } as const satisfies Record<string, { status: number; kind: 'usage' | 'negative' | 'internal' }>;

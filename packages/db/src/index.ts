@@ -10,6 +10,7 @@ export {
   applyMigrations,
   approvalsMigrations,
   coreMigrations,
+  exchangeMigrations,
   labelsMigrations,
   loadMigrations,
   mpcMigrations,

@@ -158,3 +158,8 @@ export function approvalsMigrations(): Promise<Migration[]> {
 export function porMigrations(): Promise<Migration[]> {
   return migrationSet('por');
 }
+
+/** The exchange: API keys, brokers, the reference ledger, the anti-fraud audit log. */
+export function exchangeMigrations(): Promise<Migration[]> {
+  return migrationSet('exchange');
+}
