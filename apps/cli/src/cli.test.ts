@@ -203,7 +203,7 @@ describe('custos serve (embedded database) and the commands that talk to it', ()
     const migrate = await run(['--json', 'db', 'migrate', '--db', join(dataDir, 'db')]);
     expect(migrate.code, migrate.stderr).toBe(0);
     expect(JSON.parse(migrate.stdout)).toMatchObject({ applied: [], skipped: 6 });
-  });
+  }, 120_000);
 
   it('commands on shared state exit 2 when no server answers', async () => {
     const port = await freePort();

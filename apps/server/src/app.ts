@@ -12,13 +12,16 @@ import type { Redis } from 'ioredis';
 
 import { createAccessHook, createDeviceVerificationHook } from './access/authenticate.js';
 import type { Access, DeviceAuthenticator } from './access/principals.js';
+import { createApiKeyVerificationHook } from './exchange/hook.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { parseInput, type Route, type RouteModule } from './http/route.js';
 import { approvalsRoutes } from './http/routes/approvals/index.js';
 import { devRoutes } from './http/routes/dev/index.js';
 import { identityRoutes } from './http/routes/identity/index.js';
+import { keysRoutes } from './http/routes/keys/index.js';
 import { labelsRoutes } from './http/routes/labels/index.js';
 import { mpcRoutes } from './http/routes/mpc/index.js';
+import { okxRoutes } from './http/routes/okx/index.js';
 import { porRoutes } from './http/routes/por/index.js';
 import { riskRoutes } from './http/routes/risk/index.js';
 import { systemRoutes } from './http/routes/system/index.js';
@@ -56,6 +59,7 @@ export function defaultRouteModules(services: Services): RouteModule[] {
   if (services.risk !== undefined) modules.push(riskRoutes);
   if (services.approvals !== undefined) modules.push(approvalsRoutes);
   if (services.por !== undefined) modules.push(porRoutes);
+  if (services.exchange !== undefined) modules.push(keysRoutes, okxRoutes);
   if (services.config.dev) modules.push(devRoutes);
   return modules;
 }
@@ -86,6 +90,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   });
   app.decorateRequest('principal', undefined);
   app.decorateRequest('pendingDevice', undefined);
+  app.decorateRequest('pendingApiKey', undefined);
   app.decorateRequest('rawBody', undefined);
   // Fastify's own JSON parser (same limits, same prototype-poisoning refusal), keeping the exact
   // bytes: a device signature covers them, not a re-serialisation.
@@ -114,6 +119,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   });
   app.addHook('onRequest', accessHook);
   app.addHook('preValidation', createDeviceVerificationHook(deviceAuthenticator));
+  app.addHook('preValidation', createApiKeyVerificationHook(services.exchange));
   app.addHook('onClose', async () => services.metrics.registry.clear());
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -11,6 +11,7 @@ import type { ServerConfig } from './config.js';
 import type { LabelsRuntime } from './labels/runtime.js';
 import type { Metrics } from './metrics.js';
 import type { MpcServices } from './mpc/context.js';
+import type { ExchangeRuntime } from './exchange/runtime.js';
 import type { PorRuntime } from './por/runtime.js';
 import type { RiskRuntime } from './risk/runtime.js';
 
@@ -37,6 +38,8 @@ export interface Services {
   approvals?: ApprovalsRuntime;
   /** Published proof-of-reserves rounds; its routes exist when set. */
   por?: PorRuntime;
+  /** The exchange behind the OKX-compatible gateway: keys, ledger, rate limits, anti-fraud. */
+  exchange?: ExchangeRuntime;
   /** The exchange's root-signing key the console pins (`--por-pubkey`, or the dev key in `--dev`). */
   porPublicKey?: string;
   devFixtures?: DevFixtures;

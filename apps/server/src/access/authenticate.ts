@@ -69,11 +69,18 @@ async function identify(
   return options.deviceAuthenticator ? options.deviceAuthenticator.identify(request) : undefined;
 }
 
+const API_KEY_HEADERS = ['ok-access-key', 'ok-access-sign', 'ok-access-timestamp', 'ok-access-passphrase'];
+
+function hasApiKeyHeaders(request: FastifyRequest): boolean {
+  return API_KEY_HEADERS.some((h) => request.headers[h] !== undefined);
+}
+
 export function createAccessHook(options: AuthenticatorOptions) {
   const isOperator = makeTokenCheck(options.operatorToken);
   return async function accessHook(request: FastifyRequest): Promise<void> {
     request.principal = undefined;
     request.pendingDevice = undefined;
+    request.pendingApiKey = undefined;
     const access: Access | undefined = request.routeOptions.config.access;
     if (access === undefined) {
       if (request.is404) return; // the JSON 404 handler
@@ -81,6 +88,13 @@ export function createAccessHook(options: AuthenticatorOptions) {
       throw new BaseError('FORBIDDEN', `${request.method} ${request.routeOptions.url} declares no access`);
     }
     if (access.public === true) return;
+    // OKX-style API-key credentials: the signature covers the body, so the key is checked after
+    // body parsing (the exchange gateway's hook); other credentials on such a route are refused below.
+    if (access.principals.includes('apikey') && hasApiKeyHeaders(request)) {
+      if (access.permission === undefined) throw new BaseError('INTERNAL', 'an apikey route declares no permission');
+      request.pendingApiKey = access.permission;
+      return;
+    }
     const principal = await identify(request, options, isOperator);
     if (principal === undefined) {
       if (access.loopback === true && isDirectLoopbackRequest(request)) return;

@@ -8,13 +8,25 @@
 import type { FastifyRequest } from 'fastify';
 import type { SessionPrincipal } from '../identity/sessions.js';
 
-export const PRINCIPAL_KINDS = ['operator', 'account', 'device'] as const;
+export const PRINCIPAL_KINDS = ['operator', 'account', 'device', 'apikey'] as const;
 export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
 
 export type Principal =
   | { kind: 'operator' }
   | { kind: 'account'; accountId: bigint; name: string; session: SessionPrincipal }
-  | DevicePrincipal;
+  | DevicePrincipal
+  | ApiKeyPrincipal;
+
+/** An exchange API key, authenticated OKX-v5 style (signature over the exact request bytes). */
+export interface ApiKeyPrincipal {
+  kind: 'apikey';
+  apiKey: string;
+  accountId: bigint;
+  permissions: readonly ApiKeyPermission[];
+  brokerId: string | null;
+}
+
+export type ApiKeyPermission = 'read' | 'trade' | 'withdraw';
 
 export interface DevicePrincipal {
   kind: 'device';
@@ -31,6 +43,8 @@ export type Access =
       loopback?: boolean;
       /** Route parameter holding an account id that an account principal must own. */
       ownerParam?: string;
+      /** For `apikey` routes: the key permission the route needs (OKX: read, trade, withdraw). */
+      permission?: ApiKeyPermission;
     };
 
 /**
@@ -55,6 +69,8 @@ declare module 'fastify' {
     principal: Principal | undefined;
     /** A device named by the access hook whose signature is checked after body parsing. */
     pendingDevice: DevicePrincipal | undefined;
+    /** An API-key request whose OKX signature is checked after body parsing (the permission it needs). */
+    pendingApiKey: ApiKeyPermission | undefined;
     /** The exact bytes of a JSON body (what a device signature covers). */
     rawBody: Buffer | undefined;
   }

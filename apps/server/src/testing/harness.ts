@@ -9,6 +9,7 @@ import {
   approvalsMigrations,
   coreMigrations,
   type Database,
+  exchangeMigrations,
   labelsMigrations,
   mpcMigrations,
   openPGlite,
@@ -20,6 +21,7 @@ import type { DeviceAuthenticator } from '../access/principals.js';
 import { type App, type BuildAppOptions, buildApp } from '../app.js';
 import { createApprovalsRuntime } from '../approvals/runtime.js';
 import { resolveServerConfig, type ServerConfig } from '../config.js';
+import { createExchangeRuntime, type ExchangeRuntimeOptions } from '../exchange/runtime.js';
 import { upsertAccount } from '../identity/accounts.js';
 import { createLabelsRuntime } from '../labels/runtime.js';
 import { createMetrics } from '../metrics.js';
@@ -75,6 +77,8 @@ export interface HarnessOptions {
   risk?: { chains?: RiskChainConfig[]; simulate?: boolean };
   /** Approval discovery and revocation over the risk chains (needs `risk`); `freshForMs` default 0 here. */
   approvals?: { freshForMs?: number };
+  /** The exchange gateway's clock, rate-limit scale, Redis and anti-fraud settings. */
+  exchange?: Partial<Pick<ExchangeRuntimeOptions, 'clock' | 'rateScale' | 'antiFraud' | 'redis'>>;
 }
 
 export async function createHarness(
@@ -90,6 +94,7 @@ export async function createHarness(
     ...(await riskMigrations()),
     ...(await approvalsMigrations()),
     ...(await porMigrations()),
+    ...(await exchangeMigrations()),
   ]);
   const alice = await upsertAccount(db, 'alice', PASSWORDS.alice);
   const bob = await upsertAccount(db, 'bob', PASSWORDS.bob);
@@ -134,6 +139,12 @@ export async function createHarness(
     ...(risk === undefined ? {} : { risk }),
     ...(approvals === undefined ? {} : { approvals }),
     por: createPorRuntime(db),
+    exchange: createExchangeRuntime({
+      db,
+      masterKey: TEST_MASTER_KEY,
+      logger: silentLogger,
+      ...(options.exchange ?? {}),
+    }),
   };
   const built = await buildApp({
     services,
