@@ -8,10 +8,10 @@ import type { Logger } from '@custos/core';
 import type { Database } from '@custos/db';
 import type { ApprovalsRuntime } from './approvals/runtime.js';
 import type { ServerConfig } from './config.js';
+import type { ExchangeRuntime } from './exchange/runtime.js';
 import type { LabelsRuntime } from './labels/runtime.js';
 import type { Metrics } from './metrics.js';
 import type { MpcServices } from './mpc/context.js';
-import type { ExchangeRuntime } from './exchange/runtime.js';
 import type { PorRuntime } from './por/runtime.js';
 import type { RiskRuntime } from './risk/runtime.js';
 

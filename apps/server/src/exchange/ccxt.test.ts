@@ -82,7 +82,7 @@ describe('ccxt okx against the gateway', () => {
     expect(order.id).toMatch(/^[0-9]+$/);
     const frozen = await ex.fetchBalance();
     expect(frozen.USDT?.used).toBe(500);
-    await ex.cancelOrder(order.id, 'BTC/USDT');
+    await ex.cancelOrder(order.id as string, 'BTC/USDT');
     const after = await ex.fetchBalance();
     expect(after.USDT?.used ?? 0).toBe(0);
     const withdrawal = await ex.withdraw('USDT', 25, ADDRESS, undefined, { network: 'ERC20', fee: '1' });
