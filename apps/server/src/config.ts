@@ -89,6 +89,8 @@ export const ServerConfigSchema = z.object({
     .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 64 hex characters (an Ed25519 public key)')
     .transform((v) => v.toLowerCase().replace(/^0x/, ''))
     .optional(),
+  /** Multiplies the OKX gateway's per-key, per-endpoint rate limits (OKX's own figures at 1). */
+  apiRateScale: z.coerce.number().min(0.01).max(100_000).default(1),
   /** JSON-RPC nodes of real chains: the risk engine's facts and simulation, the firewall's upstream. */
   rpcUrls,
 });
@@ -114,6 +116,7 @@ export const ENVIRONMENT = {
   CUSTOS_MASTER_KEY_FILE: 'masterKeyFile',
   CUSTOS_RPC_URLS: 'rpcUrls',
   CUSTOS_POR_PUBKEY: 'porPublicKey',
+  CUSTOS_API_RATE_SCALE: 'apiRateScale',
 } as const satisfies Record<string, keyof ServerConfig>;
 
 const FLAG_NAMES: Record<keyof ServerConfig, string> = {
@@ -134,6 +137,7 @@ const FLAG_NAMES: Record<keyof ServerConfig, string> = {
   masterKeyFile: '--master-key-file',
   rpcUrls: '--rpc-url',
   porPublicKey: '--por-pubkey',
+  apiRateScale: '--api-rate-scale',
 };
 
 /** Merges env and flags (flags win; empty env values count as unset) and validates. */

@@ -12,6 +12,7 @@ import {
   approvalsMigrations,
   coreMigrations,
   type Database,
+  exchangeMigrations,
   isPostgresUrl,
   labelsMigrations,
   mpcMigrations,
@@ -28,6 +29,8 @@ import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { createApprovalsRuntime } from './approvals/runtime.js';
 import type { ServerConfig } from './config.js';
+import { seedDevExchange } from './exchange/dev.js';
+import { createExchangeRuntime } from './exchange/runtime.js';
 import { upsertAccount } from './identity/accounts.js';
 import { createLabelsRuntime } from './labels/runtime.js';
 import { createMetrics } from './metrics.js';
@@ -135,6 +138,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
     ...(await riskMigrations()),
     ...(await approvalsMigrations()),
     ...(await porMigrations()),
+    ...(await exchangeMigrations()),
   ]);
   if (migrated.applied.length > 0) logger.debug({ applied: migrated.applied.map((m) => m.name) }, 'database migrated');
 
@@ -177,6 +181,16 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
   });
   closers.push(() => approvals.close());
   services.approvals = approvals;
+  const exchange = createExchangeRuntime({
+    db,
+    masterKey: mpc.key,
+    logger,
+    ...(redis ? { redis } : {}),
+    rateScale: config.apiRateScale,
+  });
+  closers.push(() => exchange.close());
+  services.exchange = exchange;
+  if (config.dev) await seedDevExchange(exchange, devAccounts, logger);
   const por = createPorRuntime(db, config.porPublicKey === undefined ? {} : { publicKey: config.porPublicKey });
   closers.push(() => por.close());
   services.por = por;
@@ -190,7 +204,7 @@ async function start(config: ServerConfig, logger: FastifyBaseLogger, closers: C
       rpc: { request: (args) => rpcRequest(fixtures.rpcUrl, args) },
       chainAccounts: fixtures.accounts,
       token: { symbol: 'CUSD', contract: fixtures.contracts.erc20 as string, decimals: 6 },
-      accounts: devAccounts,
+      ledger: exchange.ledger,
       logger,
     });
     const { dir: _dir, ...shown } = round;
@@ -258,7 +272,12 @@ async function settleMasterKey(
   config: ServerConfig,
   db: Database,
   logger: FastifyBaseLogger,
-): Promise<{ services: NonNullable<Services['mpc']>; info: ServerInfo['mpc']; warning: () => void }> {
+): Promise<{
+  services: NonNullable<Services['mpc']>;
+  key: Uint8Array;
+  info: ServerInfo['mpc'];
+  warning: () => void;
+}> {
   const configured = config.masterKey !== undefined || config.masterKeyFile !== undefined;
   if (!configured) makeDataDir(config.dataDir);
   const resolved = resolveMasterKey(config);
@@ -273,7 +292,12 @@ async function settleMasterKey(
             'MPC master key kept in a local file: every node sharing this database needs the same key (CUSTOS_MASTER_KEY or --master-key-file)',
           )
       : () => {};
-  return { services, info: { masterKeySource: resolved.source, masterKeyGenerated: resolved.generated }, warning };
+  return {
+    services,
+    key: resolved.key,
+    info: { masterKeySource: resolved.source, masterKeyGenerated: resolved.generated },
+    warning,
+  };
 }
 
 /** The chains the risk engine reads and the firewall serves: every --rpc-url, and the dev chain. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   approvalsMigrations,
   coreMigrations,
+  exchangeMigrations,
   labelsMigrations,
   mpcMigrations,
   openDatabase,
@@ -33,6 +34,7 @@ export function registerDb(program: Command): void {
           ...(await riskMigrations()),
           ...(await approvalsMigrations()),
           ...(await porMigrations()),
+          ...(await exchangeMigrations()),
         ]);
         if (command.optsWithGlobals<{ json?: boolean }>().json) printJson({ db: database.location, ...result });
         else

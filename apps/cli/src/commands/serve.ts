@@ -24,6 +24,7 @@ interface ServeFlags {
   masterKeyFile?: string;
   rpcUrl?: string[];
   porPubkey?: string;
+  apiRateScale?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -59,6 +60,10 @@ export function registerServe(program: Command): void {
       '--por-pubkey <hex>',
       "the exchange's Ed25519 proof-of-reserves key: published rounds must be signed by it; the console pins it (CUSTOS_POR_PUBKEY)",
     )
+    .option(
+      '--api-rate-scale <x>',
+      "multiplies the OKX gateway's per-key, per-endpoint rate limits (CUSTOS_API_RATE_SCALE; default 1: OKX's own)",
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       // --json, --data-dir and --operator-token are global options, shared with the other commands.
       const globals = command.optsWithGlobals<{ json?: boolean; dataDir?: string; operatorToken?: string }>();
@@ -81,6 +86,7 @@ export function registerServe(program: Command): void {
           masterKeyFile: flags.masterKeyFile,
           rpcUrls: flags.rpcUrl,
           porPublicKey: flags.porPubkey,
+          apiRateScale: flags.apiRateScale,
         },
         process.env,
       );

@@ -1,19 +1,28 @@
 /**
  * The proof-of-reserves round a `--dev` server builds and publishes at start, so the whole flow —
  * a user fetching and checking their proof, the reserves table, the verifier page — works out of
- * the box. Liabilities: a generated snapshot in which the seeded accounts (by account id, as the
- * proof route expects) hold fixed balances among generated users whose ids can never be an
- * account's. Reserves: Hardhat dev accounts sign the round's own message and their ETH and cUSD
+ * the box. Liabilities: the reference ledger's ETH and CUSD balances (its export, under account
+ * ids, as the proof route expects), among generated users whose ids can never be an account's. Reserves: Hardhat dev accounts sign the round's own message and their ETH and cUSD
  * are read at the snapshot block, through the same code `custos por reserves` runs; the
  * liabilities are sized so that every ratio is a little over 100 %. The root is signed with a dev
  * key generated once in `<dataDir>/por-dev-key` (0600); each start builds a new round and drops
  * the dev rounds before it.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { BaseError, type Logger } from '@custos/core';
+import { BaseError, Decimal, type Logger } from '@custos/core';
 import type { Database } from '@custos/db';
+import type { Ledger } from '@custos/exchange';
 import {
   buildLiabilitiesTree,
   keyFingerprint,
@@ -36,11 +45,6 @@ export const DEV_GENERATED_USERS = 1_500;
 /** Liabilities as a share of reserves, in basis points: every dev ratio is about 104 %. */
 const LIABILITY_SHARE_BPS = 9_600n;
 
-export interface DevRoundAccount {
-  id: bigint;
-  name: string;
-}
-
 export interface DevRoundParameters {
   dataDir: string;
   db: Database;
@@ -50,8 +54,8 @@ export interface DevRoundParameters {
   chainAccounts: readonly { address: string; privateKey: `0x${string}` }[];
   /** The dev chain's cUSD token. */
   token: { symbol: string; contract: string; decimals: number };
-  /** The seeded exchange accounts: each gets a balance in the snapshot under its account id. */
-  accounts: readonly DevRoundAccount[];
+  /** The reference ledger: its accounts' ETH and CUSD are the round's liabilities (under their account ids). */
+  ledger: Pick<Ledger, 'exportLiabilities'>;
   logger: Logger;
 }
 
@@ -143,36 +147,40 @@ export async function buildDevRound(parameters: DevRoundParameters): Promise<Dev
     // Truncated to the liabilities' scale (ETH has 18 decimals on chain, 8 in the snapshot).
     return total.scale <= scale ? total.rescale(scale).units : total.units / 10n ** BigInt(total.scale - scale);
   };
-  const users = parameters.accounts.length + DEV_GENERATED_USERS;
   const assets = [
     { symbol: 'ETH', scale: ETH_SCALE },
     { symbol: token.symbol, scale: token.decimals },
   ];
-  // The seeded accounts hold round, recognisable amounts; the rest is spread over generated users.
-  const fixed = parameters.accounts.map((_, i) => [
-    (BigInt(3 - i) * 10n ** 8n) / 2n,
-    BigInt(2_500 - 1_000 * i) * 10n ** 6n,
-  ]);
-  const columns = assets.map((asset, a) => {
-    const target = (reserveUnits(asset.symbol, asset.scale) * LIABILITY_SHARE_BPS) / 10_000n;
-    const held = fixed.reduce((sum, f) => sum + (f[a] as bigint), 0n);
-    return split(target - held, DEV_GENERATED_USERS);
-  });
-
   const porDir = join(dataDir, 'por');
   mkdirSync(porDir, { recursive: true, mode: 0o700 });
   const dir = join(porDir, roundId);
   const input = join(porDir, `${roundId}.liabilities.csv`);
-  const lines = [`user_id,${assets.map((a) => `${a.symbol}:${a.scale}`).join(',')}`];
-  for (const [i, account] of parameters.accounts.entries()) {
-    const f = fixed[i] as bigint[];
-    lines.push(`${account.id},${assets.map((a, j) => units(f[j] as bigint, a.scale)).join(',')}`);
+  // The reference ledger's accounts first (its export is the snapshot format), then generated
+  // users holding the rest of the sized liabilities.
+  const exported = await parameters.ledger.exportLiabilities(input, { assets: assets.map((a) => a.symbol) });
+  for (const [i, column] of exported.assets.entries()) {
+    const expected = assets[i];
+    if (expected === undefined || column.ccy !== expected.symbol || column.scale !== expected.scale) {
+      throw new BaseError(
+        'INTERNAL',
+        `the ledger exports ${column.ccy}:${column.scale}, the dev round needs ETH:8 and CUSD:6`,
+      );
+    }
   }
+  const users = exported.users + DEV_GENERATED_USERS;
+  const columns = assets.map((asset) => {
+    const target = (reserveUnits(asset.symbol, asset.scale) * LIABILITY_SHARE_BPS) / 10_000n;
+    const held = Decimal.parse(exported.totals[asset.symbol] ?? '0', asset.scale).units;
+    if (held > target)
+      throw new BaseError('INTERNAL', `the dev ledger owes more ${asset.symbol} than the dev reserves hold`);
+    return split(target - held, DEV_GENERATED_USERS);
+  });
   // Generated ids carry a prefix: no account id (a decimal number) can ever be one of them.
+  const lines: string[] = [];
   for (let u = 0; u < DEV_GENERATED_USERS; u++) {
     lines.push(`dev-${u + 1},${assets.map((a, j) => units(columns[j]?.[u] as bigint, a.scale)).join(',')}`);
   }
-  writeFileSync(input, `${lines.join('\n')}\n`, { mode: 0o600 });
+  appendFileSync(input, `${lines.join('\n')}\n`);
   let built: ReturnType<typeof buildLiabilitiesTree>;
   try {
     built = buildLiabilitiesTree({
