@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { okxSign, okxTimestamp } from '@custos/exchange';
 import { verifyInclusionProof, verifyRoot } from '@custos/por';
 import { createPublicClient, http } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,74 @@ interface DevInfo {
   };
 }
 
+/** A signed OKX-v5 GET, as a trading client sends it. */
+async function okxGet(url: string, path: string, key: { apiKey: string; secretKey: string; passphrase: string }) {
+  const ts = okxTimestamp(Date.now());
+  const response = await fetch(`${url}${path}`, {
+    headers: {
+      'OK-ACCESS-KEY': key.apiKey,
+      'OK-ACCESS-SIGN': okxSign(key.secretKey, ts, 'GET', path, ''),
+      'OK-ACCESS-TIMESTAMP': ts,
+      'OK-ACCESS-PASSPHRASE': key.passphrase,
+    },
+  });
+  return (await response.json()) as { code: string; data: { details: { ccy: string; eq: string }[] }[] };
+}
+
+/**
+ * The dev exchange through the CLI: a key created for demo reads demo's seeded balance over the
+ * OKX gateway; a deposit shows at once (the balance cache is invalidated); an address is
+ * allow-listed; the liabilities export writes the snapshot CSV; a revoked key stops working.
+ */
+async function checkDevExchange(info: DevInfo, dataDir: string): Promise<void> {
+  const cli = (...args: string[]) => run(['--json', '--server', info.url, '--data-dir', dataDir, ...args]);
+  const created = await cli('keys', 'create', '--account', 'demo', '--permissions', 'read,trade', '--ip', '127.0.0.1');
+  expect(created.code, created.stderr).toBe(0);
+  const key = JSON.parse(created.stdout) as { apiKey: string; secretKey: string; passphrase: string };
+  expect(Object.keys(key).sort()).toEqual(['apiKey', 'passphrase', 'secretKey']);
+  const instruments = (await (await fetch(`${info.url}/api/v5/public/instruments?instType=SPOT`)).json()) as {
+    data: { instId: string }[];
+  };
+  expect(instruments.data.map((i) => i.instId).sort()).toEqual(['BTC-CUSD', 'ETH-CUSD', 'THIN-CUSD']);
+  const cusd = async () => (await okxGet(info.url, '/api/v5/account/balance?ccy=CUSD', key)).data[0]?.details[0]?.eq;
+  expect(await cusd()).toBe('2500');
+  const deposited = await cli('ledger', 'deposit', '--account', 'demo', '--ccy', 'CUSD', '--amount', '10.5');
+  expect(deposited.code, deposited.stderr).toBe(0);
+  expect(await cusd()).toBe('2510.5');
+  const listed = await cli('keys', 'list', '--account', 'demo');
+  const keys = JSON.parse(listed.stdout) as { keys: { apiKey: string; permissions: string[] }[] };
+  expect(keys.keys.map((k) => k.apiKey)).toContain(key.apiKey);
+  expect(listed.stdout).not.toContain(key.secretKey);
+  const demoId = (
+    JSON.parse((await cli('accounts', 'list')).stdout) as { accounts: { id: string; name: string }[] }
+  ).accounts.find((a) => a.name === 'demo')?.id as string;
+  const allowed = await cli(
+    'ledger',
+    'allow-address',
+    '--account',
+    demoId,
+    '--ccy',
+    'CUSD',
+    '--chain',
+    'CUSD-ERC20',
+    '--address',
+    '0x00000000000000000000000000000000000000b2',
+  );
+  expect(allowed.code, allowed.stderr).toBe(0);
+  expect(
+    Date.parse((JSON.parse(allowed.stdout) as { address: { usableAt: string } }).address.usableAt),
+  ).toBeGreaterThan(Date.now() + 23 * 3600_000);
+  const out = join(dataDir, 'liabilities.csv');
+  const exported = await cli('ledger', 'export-liabilities', '--out', out);
+  expect(exported.code, exported.stderr).toBe(0);
+  const csv = readFileSync(out, 'utf8').split('\n');
+  expect(csv[0]).toBe('user_id,BTC:8,CUSD:6,ETH:8,THIN:8');
+  expect(csv).toContain(`${demoId},0.05,2510.5,1.5,0`);
+  const revoked = await cli('keys', 'revoke', key.apiKey);
+  expect(revoked.code, revoked.stderr).toBe(0);
+  expect((await okxGet(info.url, '/api/v5/account/balance', key)).code).toBe('50111');
+}
+
 /** Logs in and answers the session cookie and the account id. */
 async function session(url: string, name: string, password: string): Promise<{ cookie: string; id: string }> {
   const r = await fetch(`${url}/v1/session`, {
@@ -60,7 +129,7 @@ async function session(url: string, name: string, password: string): Promise<{ c
  * configuration pins that key, each seeded account fetches and verifies its own proof (with its
  * fixed balances) and no other, and every reserve ratio is at least 100 %.
  */
-async function checkDevRound(info: DevInfo): Promise<void> {
+async function checkDevRound(info: DevInfo, cusd = '2500'): Promise<void> {
   const por = info.dev.por;
   expect(statSync(por.keyFile).mode & 0o777).toBe(0o600);
   expect(por.users).toBeGreaterThan(1000);
@@ -92,7 +161,7 @@ async function checkDevRound(info: DevInfo): Promise<void> {
   expect(verified.userId).toBe(mine.id);
   expect(verified.balances).toEqual([
     { symbol: 'ETH', balance: '1.5' },
-    { symbol: 'CUSD', balance: '2500' },
+    { symbol: 'CUSD', balance: cusd },
   ]);
   const foreign = await fetch(`${info.url}/v1/por/proof/${other.id}`, { headers: { cookie: mine.cookie } });
   expect(foreign.status).toBe(403);
@@ -195,6 +264,7 @@ describe('custos serve --dev', () => {
       expect(readFileSync(info.operatorTokenFile, 'utf8').trim()).toBe(info.operatorToken);
 
       await checkDevRound(info);
+      await checkDevExchange(info, dataDir);
 
       // The CLI finds the token file for a loopback server by itself.
       const listed = await run(['--json', '--server', info.url, '--data-dir', dataDir, 'accounts', 'list']);
@@ -226,7 +296,8 @@ describe('custos serve --dev', () => {
       expect(again.dev.por.roundId).not.toBe(info.dev.por.roundId);
       expect(again.dev.por.publicKey).toBe(info.dev.por.publicKey);
       expect(readdirSync(join(dataDir, 'por'))).toEqual([again.dev.por.roundId]);
-      await checkDevRound(again);
+      // The round's liabilities come from the ledger: the deposit made through the CLI is in it.
+      await checkDevRound(again, '2510.5');
     } finally {
       const s = await interrupt(second.child, second.done);
       expect(s.code).toBe(0);

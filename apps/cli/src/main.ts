@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAccounts } from './commands/accounts.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerDb } from './commands/db.js';
+import { registerKeys } from './commands/keys.js';
 import { registerLabels } from './commands/labels.js';
 import { registerPor } from './commands/por.js';
 import { registerScan } from './commands/scan.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerScan(program);
   registerApprovals(program);
   registerPor(program);
+  registerKeys(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

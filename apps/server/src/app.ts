@@ -20,6 +20,7 @@ import { devRoutes } from './http/routes/dev/index.js';
 import { identityRoutes } from './http/routes/identity/index.js';
 import { keysRoutes } from './http/routes/keys/index.js';
 import { labelsRoutes } from './http/routes/labels/index.js';
+import { ledgerRoutes } from './http/routes/ledger/index.js';
 import { mpcRoutes } from './http/routes/mpc/index.js';
 import { okxRoutes } from './http/routes/okx/index.js';
 import { porRoutes } from './http/routes/por/index.js';
@@ -59,7 +60,7 @@ export function defaultRouteModules(services: Services): RouteModule[] {
   if (services.risk !== undefined) modules.push(riskRoutes);
   if (services.approvals !== undefined) modules.push(approvalsRoutes);
   if (services.por !== undefined) modules.push(porRoutes);
-  if (services.exchange !== undefined) modules.push(keysRoutes, okxRoutes);
+  if (services.exchange !== undefined) modules.push(keysRoutes, ledgerRoutes, okxRoutes);
   if (services.config.dev) modules.push(devRoutes);
   return modules;
 }
