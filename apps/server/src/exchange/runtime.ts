@@ -83,9 +83,17 @@ function derive(masterKey: Uint8Array, info: string): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', masterKey, new Uint8Array(0), info, 32));
 }
 
-function decimal(text: string): Decimal {
+/** An exact decimal string ("12.5") at its own scale. */
+export function decimal(text: string): Decimal {
   const dot = text.indexOf('.');
   return Decimal.parse(text, dot < 0 ? 0 : text.length - dot - 1);
+}
+
+/** The exchange of a server built with one (route modules are registered only then). */
+export function exchangeOf(services: { exchange?: ExchangeRuntime | undefined }): ExchangeRuntime {
+  if (services.exchange === undefined)
+    throw new BaseError('INTERNAL', 'exchange routes registered without the exchange');
+  return services.exchange;
 }
 
 function createLimiter(redis: Redis | undefined, scale: number): GatewayLimiter {

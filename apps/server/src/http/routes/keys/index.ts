@@ -8,15 +8,10 @@ import { BaseError } from '@custos/core';
 import type { ApiKeyView, Broker } from '@custos/exchange';
 import { z } from 'zod';
 import type { Principal } from '../../../access/principals.js';
-import type { ExchangeRuntime } from '../../../exchange/runtime.js';
+import { exchangeOf } from '../../../exchange/runtime.js';
 import { findAccountById, findAccountByName } from '../../../identity/accounts.js';
 import type { Services } from '../../../services.js';
 import { defineRoute, type RouteModule } from '../../route.js';
-
-function exchangeOf(services: Services): ExchangeRuntime {
-  if (services.exchange === undefined) throw new BaseError('INTERNAL', 'key routes registered without the exchange');
-  return services.exchange;
-}
 
 /** The account a request acts for: its own session's, or the one the operator names. */
 async function accountFor(services: Services, principal: Principal | undefined, named: string | undefined) {
@@ -60,6 +55,11 @@ function brokerJson(broker: Broker) {
   return broker;
 }
 
+/** The one answer that carries a key's secret (and passphrase): creation and rotation. */
+function secretAnswer(made: { apiKey: string; secretKey: string; passphrase: string | null; key: ApiKeyView }) {
+  return { apiKey: made.apiKey, secretKey: made.secretKey, passphrase: made.passphrase, key: keyJson(made.key) };
+}
+
 const permission = z.enum(['read', 'trade', 'withdraw']);
 const apiKeyParams = z.object({ apiKey: z.string().min(1).max(64) });
 
@@ -90,12 +90,7 @@ const createKey = defineRoute({
       ...(body.expiresAt === undefined ? {} : { expiresAt: new Date(body.expiresAt) }),
     });
     reply.status(201);
-    return {
-      apiKey: created.apiKey,
-      secretKey: created.secretKey,
-      passphrase: created.passphrase,
-      key: keyJson(created.key),
-    };
+    return secretAnswer(created);
   },
 });
 
@@ -135,12 +130,7 @@ const rotateKey = defineRoute({
     const rotated = await exchangeOf(services).keys.rotate(key.accountId, params.apiKey, {
       passphrase: body?.passphrase ?? 'keep',
     });
-    return {
-      apiKey: rotated.apiKey,
-      secretKey: rotated.secretKey,
-      passphrase: rotated.passphrase,
-      key: keyJson(rotated.key),
-    };
+    return secretAnswer(rotated);
   },
 });
 

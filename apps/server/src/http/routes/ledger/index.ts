@@ -8,15 +8,10 @@ import { isAbsolute } from 'node:path';
 import { BaseError } from '@custos/core';
 import type { WithdrawalAddress } from '@custos/exchange';
 import { z } from 'zod';
-import type { ExchangeRuntime } from '../../../exchange/runtime.js';
+import { exchangeOf } from '../../../exchange/runtime.js';
 import { findAccountById, findAccountByName } from '../../../identity/accounts.js';
 import type { Services } from '../../../services.js';
 import { defineRoute, type RouteModule } from '../../route.js';
-
-function exchangeOf(services: Services): ExchangeRuntime {
-  if (services.exchange === undefined) throw new BaseError('INTERNAL', 'ledger routes registered without the exchange');
-  return services.exchange;
-}
 
 async function accountNamed(services: Services, named: string): Promise<bigint> {
   const account = /^[1-9][0-9]{0,18}$/.test(named)

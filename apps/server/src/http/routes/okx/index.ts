@@ -12,14 +12,9 @@ import { z } from 'zod';
 import type { ApiKeyPermission, Principal } from '../../../access/principals.js';
 import { applyDecision } from '../../../exchange/hook.js';
 import { okxErrorHandler, okxErrorOf, okxOk } from '../../../exchange/okx.js';
-import type { ExchangeRuntime } from '../../../exchange/runtime.js';
+import { decimal, type ExchangeRuntime, exchangeOf } from '../../../exchange/runtime.js';
 import type { Services } from '../../../services.js';
 import { defineRoute, type RouteModule } from '../../route.js';
-
-function exchangeOf(services: Services): ExchangeRuntime {
-  if (services.exchange === undefined) throw new BaseError('INTERNAL', 'OKX routes registered without the exchange');
-  return services.exchange;
-}
 
 function keyOf(principal: Principal | undefined) {
   if (principal?.kind !== 'apikey') throw new BaseError('INTERNAL', 'access hook let a non-key through');
@@ -27,11 +22,6 @@ function keyOf(principal: Principal | undefined) {
 }
 
 const privateAccess = (permission: ApiKeyPermission) => ({ principals: ['apikey'] as const, permission });
-
-function decimal(text: string): Decimal {
-  const dot = text.indexOf('.');
-  return Decimal.parse(text, dot < 0 ? 0 : text.length - dot - 1);
-}
 
 const INST_TYPES = ['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'] as const;
 
