@@ -82,6 +82,7 @@ async function runCase(c: BenchSuite['cases'][number], size: number, plan: Bench
     }
     samples.sort((a, b) => a - b);
     const median = quantile(samples, 0.5);
+    const metrics = c.metrics ? await c.metrics(state) : undefined;
     return {
       name: c.name,
       samples: samples.length,
@@ -91,6 +92,7 @@ async function runCase(c: BenchSuite['cases'][number], size: number, plan: Bench
       minMs: Number((samples[0] as number).toFixed(4)),
       maxMs: Number((samples[samples.length - 1] as number).toFixed(4)),
       perSecond: Math.round((size / median) * 1000),
+      ...(metrics === undefined ? {} : { metrics }),
     };
   } finally {
     if (c.teardown) await c.teardown(state);

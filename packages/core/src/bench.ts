@@ -10,6 +10,11 @@ export interface BenchCase<State = unknown> {
   setup?: (size: number) => State | Promise<State>;
   /** One timed run over `size` items. */
   run: (state: State, size: number) => unknown;
+  /**
+   * Numbers the case measured itself (an external load generator's requests per second and
+   * latency percentiles), read after the timed runs and recorded beside the timings as `metrics`.
+   */
+  metrics?: (state: State) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Releases what setup opened; not timed. */
   teardown?: (state: State) => void | Promise<void>;
 }

@@ -137,6 +137,37 @@ describe('AuditLog', () => {
     await expect(audit.list({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
+  it('answers a known pair from memory and writes its last sighting at most once a minute', async () => {
+    let queries = 0;
+    const counting = {
+      query: (sql: string, params?: readonly unknown[]) => {
+        queries++;
+        return db.query(sql, params as never);
+      },
+      exec: (sql: string) => db.exec(sql),
+    };
+    const ips = new DbKeyIpHistory(counting as never);
+    const t0 = Date.UTC(2024, 5, 1);
+    expect((await ips.observeIp('hot', '10.1.0.0/24', t0)).firstSighting).toBe(true);
+    expect(queries).toBe(1);
+    for (let i = 1; i <= 100; i++) {
+      expect(await ips.observeIp('hot', '10.1.0.0/24', t0 + i * 500)).toEqual({
+        keyFirstSeen: t0,
+        networkFirstSeen: t0,
+        firstSighting: false,
+      });
+    }
+    expect(queries).toBe(1);
+    await ips.observeIp('hot', '10.1.0.0/24', t0 + 60_000);
+    expect(queries).toBe(2);
+    const { rows } = await db.query<{ last_seen: Date }>(
+      "SELECT last_seen FROM exchange_key_ips WHERE api_key = 'hot' AND network = '10.1.0.0/24'",
+    );
+    expect(rows[0]?.last_seen.getTime()).toBe(t0 + 60_000);
+    // A new network is never answered from memory.
+    expect((await ips.observeIp('hot', '10.2.0.0/24', t0 + 60_001)).firstSighting).toBe(true);
+  });
+
   it('keeps the networks seen per key across engine restarts', async () => {
     const ips = new DbKeyIpHistory(db);
     const t0 = Date.UTC(2024, 0, 1);

@@ -152,14 +152,41 @@ export class AuditLog implements FraudAuditSink {
 }
 
 /** `KeyIpHistory` over `exchange_key_ips`: one upsert per observation. */
+/** How often a known (key, network) pair's `last_seen` is written: at most once per this many ms. */
+export const KEY_IP_WRITE_INTERVAL_MS = 60_000;
+const KEY_IP_CACHE_ENTRIES = 100_000;
+
+/**
+ * Seen networks per key in the database. A pair already seen by this process is answered from
+ * memory and its `last_seen` written at most once a minute: the hot path of an authenticated
+ * request writes nothing (a pair first seen by another node still reads the database once here).
+ */
 export class DbKeyIpHistory implements KeyIpHistory {
   readonly #db: Queryable;
+  readonly #known = new Map<string, { keyFirstSeen: number; networkFirstSeen: number; writtenAt: number }>();
 
   constructor(db: Queryable) {
     this.#db = db;
   }
 
   async observeIp(apiKey: string, network: string, at: number): Promise<IpObservation> {
+    const id = `${apiKey}\0${network}`;
+    const known = this.#known.get(id);
+    if (known !== undefined && at - known.writtenAt < KEY_IP_WRITE_INTERVAL_MS && at >= known.writtenAt) {
+      return { keyFirstSeen: known.keyFirstSeen, networkFirstSeen: known.networkFirstSeen, firstSighting: false };
+    }
+    const observed = await this.#upsert(apiKey, network, at);
+    this.#known.delete(id);
+    this.#known.set(id, {
+      keyFirstSeen: observed.keyFirstSeen,
+      networkFirstSeen: observed.networkFirstSeen,
+      writtenAt: at,
+    });
+    if (this.#known.size > KEY_IP_CACHE_ENTRIES) this.#known.delete(this.#known.keys().next().value as string);
+    return observed;
+  }
+
+  async #upsert(apiKey: string, network: string, at: number): Promise<IpObservation> {
     // The sub-select reads the snapshot from before the upsert: the key's first sighting elsewhere.
     const { rows } = await this.#db.query<{ network_first_seen: Date; key_first_seen: Date | null; inserted: boolean }>(
       `WITH up AS (
