@@ -19,12 +19,15 @@ import {
   createOkxAuthenticator,
   DbKeyIpHistory,
   type FraudFacts,
+  type FraudState,
   Ledger,
   type LedgerBalance,
   MemoryFraudState,
   MemoryReplayGuard,
   RedisReplayGuard,
   type ReplayGuard,
+  type RiskyOrderNote,
+  resolveAntiFraudConfig,
   systemClock,
 } from '@custos/exchange';
 import type { Redis } from 'ioredis';
@@ -126,7 +129,12 @@ function createLimiter(redis: Redis | undefined, scale: number): GatewayLimiter 
 }
 
 /** What anti-fraud reads, over the ledger (or one placing transaction's reads). */
-function factsOver(ledger: Ledger, reads: BookReads, clock: Clock): FraudFacts {
+function factsOver(
+  ledger: Ledger,
+  reads: BookReads,
+  clock: Clock,
+  risky: { state: FraudState; windowMs: number },
+): FraudFacts {
   const valued = async (ccy: string, amount: Decimal): Promise<Decimal | null> => {
     if (ccy === VALUATION_CCY) return amount;
     const mid = await reads.midPrice(`${ccy}-${VALUATION_CCY}`).catch(() => null);
@@ -148,12 +156,27 @@ function factsOver(ledger: Ledger, reads: BookReads, clock: Clock): FraudFacts {
       const orders = await reads.restingOrders(instId, side, depth);
       return orders.map((o) => ({ accountId: o.accountId, px: decimal(o.px), sz: decimal(o.sz) }));
     },
-    // The volume-weighted price of the last hour's trades: a quote alone cannot move it.
+    // The volume-weighted price of the last hour's trades: a quote alone cannot move it. Fills of
+    // orders the engine judged priced as a risk (a victim's buys at an attacker's asks) are left
+    // out, on either side: counted, each would raise the reference the next one is judged against.
     async referencePrice(instId) {
-      const fills = await ledger.fills(instId, clock.now() - 3_600_000, 1_000);
+      const now = clock.now();
+      const fills = await ledger.fills(instId, now - 3_600_000, 1_000);
+      const notes = new Map<bigint, readonly RiskyOrderNote[]>();
+      const pricedAsRisk = async (accountId: bigint, side: 'buy' | 'sell', ts: number) => {
+        let own = notes.get(accountId);
+        if (own === undefined) {
+          own = await risky.state.riskyOrders(accountId, now, risky.windowMs);
+          notes.set(accountId, own);
+        }
+        return own.some((n) => n.priceRisk && n.instId === instId && n.side === side && n.at <= ts);
+      };
       let base = 0n;
       let quote = 0n;
       for (const f of fills) {
+        const makerSide = f.takerSide === 'buy' ? 'sell' : 'buy';
+        if (await pricedAsRisk(f.takerAccountId, f.takerSide, f.ts)) continue;
+        if (await pricedAsRisk(f.makerAccountId, makerSide, f.ts)) continue;
         base += decimal(f.sz).rescale(12).units;
         quote += decimal(f.quoteAmt).rescale(12).units;
       }
@@ -192,10 +215,12 @@ export function createExchangeRuntime(options: ExchangeRuntimeOptions): Exchange
   });
   const audit = new AuditLog(options.db);
   const state = new MemoryFraudState();
+  // The window the engine keeps risky orders for (reading notes with another window would prune them).
+  const riskyWindowMs = resolveAntiFraudConfig(options.antiFraud ?? {}).riskyOrderWindowMs;
   const ipHistory = new DbKeyIpHistory(options.db);
   const engineOver = (reads: BookReads) =>
     createAntiFraud({
-      facts: factsOver(ledger, reads, clock),
+      facts: factsOver(ledger, reads, clock, { state, windowMs: riskyWindowMs }),
       audit,
       state,
       ipHistory,

@@ -65,8 +65,10 @@
  * fill against it beyond maxPremium of the reference (refused or not), when a fill fed back to
  * `recordFill` pays it beyond maxPremium of the reference of the victim's risky order, and when an
  * order refused as a victim's (loss_cap, new_ip_risky_trade, suspect_counterparty) would pay it
- * more than counterpartyShare of its value beyond the tolerance — the attacker pricing just under
- * the premium, not the market maker whose ladder it sits behind.
+ * more than counterpartyShare of its value beyond the tolerance, or, behind a ladder that takes most
+ * of the order, more than counterpartyShare of what it would pay beyond the tolerance line at an
+ * average price itself beyond the line — the attacker pricing just under the premium, not the
+ * market maker whose ladder it sits behind (nor one whose outer levels alone cross the line).
  *
  * State (networks per key, broker activity, charges, risky orders, suspects) lives in a
  * `FraudState`, in memory by default. Every non-allow decision goes to the audit sink, if one is
@@ -718,19 +720,38 @@ export function createAntiFraud(options: AntiFraudOptions): AntiFraud {
     // So is the account that would receive most of the value paid beyond the tolerance by an order
     // refused as a victim's (loss cap, a risky order from a new network, a suspect counterparty):
     // the attacker pricing just under the premium, not the market maker whose ladder it sat behind.
+    // That is: most of the order's value; or, with a ladder ahead of it taking most of the order,
+    // most of what the order would pay beyond the tolerance line, at an average price itself beyond
+    // it (not a ladder whose outer levels alone cross the line).
     const paid = new Set(farByAccount.keys());
     const victimized = findings.some(
       (f) => f.rule === 'loss_cap' || f.rule === 'new_ip_risky_trade' || f.rule === 'suspect_counterparty',
     );
     if (victimized && reference !== null && sim.filledQuote.units > 0n) {
-      const beyondByAccount = new Map<bigint, Decimal>();
+      const line = shiftBps(reference, side === 'buy' ? config.overpayToleranceBps : -config.overpayToleranceBps);
+      const byAccount = new Map<bigint, { quote: Decimal; base: Decimal; beyond: Decimal; excess: Decimal }>();
+      let excessTotal = Decimal.zero(0);
       for (const f of sim.fills) {
         if (f.accountId === undefined || f.accountId === accountId) continue;
-        if (!beyond(side, f.px, reference, config.overpayToleranceBps)) continue;
-        beyondByAccount.set(f.accountId, plus(beyondByAccount.get(f.accountId) ?? Decimal.zero(0), f.quote));
+        const zero = Decimal.zero(0);
+        const own = byAccount.get(f.accountId) ?? { quote: zero, base: zero, beyond: zero, excess: zero };
+        own.quote = plus(own.quote, f.quote);
+        own.base = plus(own.base, f.sz);
+        if (beyond(side, f.px, reference, config.overpayToleranceBps)) {
+          const excess = times(adverse(side, f.px, line), f.sz);
+          own.beyond = plus(own.beyond, f.quote);
+          own.excess = plus(own.excess, excess);
+          excessTotal = plus(excessTotal, excess);
+        }
+        byAccount.set(f.accountId, own);
       }
-      for (const [cp, quote] of beyondByAccount) {
-        if (aboveBps(quote, sim.filledQuote, config.counterpartyShareBps)) paid.add(cp);
+      for (const [cp, own] of byAccount) {
+        if (own.beyond.units <= 0n) continue;
+        const mostOfOrder = aboveBps(own.beyond, sim.filledQuote, config.counterpartyShareBps);
+        const mostOfExcess =
+          aboveBps(own.excess, excessTotal, config.counterpartyShareBps) &&
+          adverse(side, own.quote, times(line, own.base)).units > 0n;
+        if (mostOfOrder || mostOfExcess) paid.add(cp);
       }
     }
     for (const cp of paid) await state.noteSuspect(cp, accountId, at);
