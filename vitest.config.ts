@@ -14,5 +14,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Both cores: Vitest's default on a 2-core machine is one worker (cores − 1), which leaves a
+    // core idle while a file waits on a child process or a socket.
+    maxWorkers: 2,
   },
 });

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { coreMigrations, type Database, exchangeMigrations, openPGlite } from '@custos/db';
+import type { Database } from '@custos/db';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountFactory, openExchangeTestDb } from '../testing/db.js';
 import { createOkxAuthenticator, type OkxAuthRequest, type OkxAuthResult } from './authenticate.js';
 import type { Clock } from './clock.js';
 import type { Permission } from './policy.js';
@@ -14,23 +15,15 @@ import { type ApiKeySpec, ApiKeyStore } from './store.js';
 const DAY = 24 * 60 * 60 * 1000;
 
 let db: Database;
-let accounts = 0;
 const secretsKey = randomBytes(32);
 const passphraseKey = randomBytes(32);
 
 beforeAll(async () => {
-  db = await openPGlite();
-  await db.migrate([...(await coreMigrations()), ...(await exchangeMigrations())]);
+  db = await openExchangeTestDb();
 });
 afterAll(async () => db?.close());
 
-async function newAccount(): Promise<bigint> {
-  const result = await db.query<{ id: bigint }>(
-    'INSERT INTO accounts (name, password_hash) VALUES ($1, $2) RETURNING id',
-    [`auth-user-${++accounts}`, 'x'],
-  );
-  return (result.rows[0] as { id: bigint }).id;
-}
+const newAccount = accountFactory(() => db, 'auth-user');
 
 interface Credentials {
   apiKey: string;

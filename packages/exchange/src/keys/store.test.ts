@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { BaseError } from '@custos/core';
-import { coreMigrations, type Database, exchangeMigrations, openPGlite } from '@custos/db';
+import type { Database } from '@custos/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountFactory, openExchangeTestDb } from '../testing/db.js';
 import type { Clock } from './clock.js';
 import { KEY_LIMITS } from './policy.js';
 import { type ApiKeySpec, ApiKeyStore, type ApiKeyStoreOptions } from './store.js';
@@ -20,23 +21,15 @@ function fakeClock(start = Date.UTC(2025, 0, 1)): Clock & { t: number } {
 }
 
 let db: Database;
-let accounts = 0;
 const secretsKey = randomBytes(32);
 const passphraseKey = randomBytes(32);
 
 beforeAll(async () => {
-  db = await openPGlite();
-  await db.migrate([...(await coreMigrations()), ...(await exchangeMigrations())]);
+  db = await openExchangeTestDb();
 });
 afterAll(async () => db?.close());
 
-async function newAccount(): Promise<bigint> {
-  const result = await db.query<{ id: bigint }>(
-    'INSERT INTO accounts (name, password_hash) VALUES ($1, $2) RETURNING id',
-    [`user-${++accounts}`, 'x'],
-  );
-  return (result.rows[0] as { id: bigint }).id;
-}
+const newAccount = accountFactory(() => db, 'user');
 
 function storeWith(options: Partial<ApiKeyStoreOptions> = {}) {
   const clock = fakeClock();

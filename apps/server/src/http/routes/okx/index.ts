@@ -13,7 +13,6 @@ import type { ApiKeyPermission, Principal } from '../../../access/principals.js'
 import { applyDecision } from '../../../exchange/hook.js';
 import { okxErrorHandler, okxErrorOf, okxOk } from '../../../exchange/okx.js';
 import { decimal, type ExchangeRuntime, exchangeOf } from '../../../exchange/runtime.js';
-import type { Services } from '../../../services.js';
 import { defineRoute, type RouteModule } from '../../route.js';
 
 function keyOf(principal: Principal | undefined) {
