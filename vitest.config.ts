@@ -11,7 +11,9 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
     globalSetup: ['./packages/db/src/testing/global-setup.ts'],
-    testTimeout: 60_000,
+    // Under two workers a test that starts servers and child processes shares the CPU: its own
+    // assertions bound what must be fast; this budget only catches a hang.
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // Both cores: Vitest's default on a 2-core machine is one worker (cores − 1), which leaves a
