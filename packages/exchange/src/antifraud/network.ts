@@ -10,7 +10,22 @@ import type { IPv6 } from 'ipaddr.js';
 // ipaddr.js is CommonJS with an `export =` declaration: loaded with require, independent of interop flags.
 const ipaddr = createRequire(import.meta.url)('ipaddr.js') as typeof import('ipaddr.js');
 
+// Client addresses repeat: each (address, prefixes) is reduced once, a bounded number remembered.
+const REMEMBERED_MAX = 4096;
+const remembered = new Map<string, string>();
+
 export function networkOf(ip: string, ipv4Prefix: number, ipv6Prefix: number): string {
+  const id = `${ipv4Prefix}/${ipv6Prefix}/${ip}`;
+  let network = remembered.get(id);
+  if (network === undefined) {
+    network = reduce(ip, ipv4Prefix, ipv6Prefix);
+    if (remembered.size >= REMEMBERED_MAX) remembered.clear();
+    remembered.set(id, network);
+  }
+  return network;
+}
+
+function reduce(ip: string, ipv4Prefix: number, ipv6Prefix: number): string {
   const text = ip.trim();
   if (!ipaddr.isValid(text)) return `other:${text.slice(0, 64).toLowerCase()}`;
   const address = ipaddr.process(text);

@@ -26,7 +26,6 @@
  * values; it throws only when the key source or the replay guard fails (database or Redis down),
  * which the gateway answers as a server error (OKX 50001/50026), never as success.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { BaseError } from '@custos/core';
 import { type Clock, systemClock } from './clock.js';
 import { OKX_ERRORS, OKX_REPLAY_MSG, type OkxErrorCode } from './errors.js';
@@ -114,10 +113,15 @@ function fail(code: OkxErrorCode, msg?: string): OkxAuthResult {
   return { ok: false, code, httpStatus: entry.httpStatus, msg: msg ?? entry.msg };
 }
 
+/**
+ * Constant-time equality of a presented string and the expected one: every code unit is compared
+ * whatever the first difference (a length difference answers at once; lengths are public here).
+ */
 function sameText(presented: string, expected: string): boolean {
-  const a = Buffer.from(presented, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (presented.length !== expected.length) return false;
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) diff |= presented.charCodeAt(i) ^ expected.charCodeAt(i);
+  return diff === 0;
 }
 
 export function createOkxAuthenticator(options: OkxAuthenticatorOptions): OkxAuthenticator {
@@ -173,8 +177,9 @@ export function createOkxAuthenticator(options: OkxAuthenticatorOptions): OkxAut
       (own === null || own.matches(request.clientIp)) && (broker === null || broker.matches(request.clientIp));
     const permitted = record.permissions.includes(request.permission);
     if (ipOk && permitted) {
-      const id = createHash('sha256').update(`${record.apiKey}\n${h.sign}`, 'utf8').digest('hex');
-      if (!(await replay.firstSeen(`okx:${id}`, replayTtlMs))) return fail('50113', OKX_REPLAY_MSG);
+      // The signature is an HMAC over the timestamp and the whole request: with the key it names one
+      // request exactly, and only the key's holder can make another.
+      if (!(await replay.firstSeen(`${record.apiKey}:${h.sign}`, replayTtlMs))) return fail('50113', OKX_REPLAY_MSG);
       await store.touch(record.apiKey);
       return {
         ok: true,

@@ -34,6 +34,21 @@ function parseAddress(text: string): Address | null {
   return address.isIPv4MappedAddress() ? address.toIPv4Address() : address;
 }
 
+// Client addresses repeat (a bot sends from a handful): parsed ones are remembered, a bounded
+// number of them, so the hot path parses each address once. Parsed addresses are never mutated.
+const PARSED_MAX = 4096;
+const parsed = new Map<string, Address | null>();
+
+function parseClientAddress(text: string): Address | null {
+  let address = parsed.get(text);
+  if (address === undefined) {
+    address = parseAddress(text);
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(text, address);
+  }
+  return address;
+}
+
 function format(address: Address): string {
   return address.kind() === 'ipv4' ? address.toString() : (address as IPv6).toRFC5952String();
 }
@@ -158,7 +173,7 @@ export function compileAllowlist(entries: readonly string[]): IpMatcher {
   return {
     entries: [...entries],
     matches(ip: string): boolean {
-      const address = typeof ip === 'string' ? parseAddress(ip) : null;
+      const address = typeof ip === 'string' && ip.length <= 64 ? parseClientAddress(ip) : null;
       if (address === null) return false;
       for (const range of ranges) {
         if (range.network.kind() === address.kind() && address.match(range.network, range.bits)) return true;

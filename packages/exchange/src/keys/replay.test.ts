@@ -53,17 +53,29 @@ describe('MemoryReplayGuard', () => {
     expect(largest).toBeLessThan(400);
   });
 
-  it('sweeps short-lived entries stuck behind long-lived ones', async () => {
+  it('remembers a record made just before a generation turns over, for its whole ttl', async () => {
     const clock = fakeClock();
     const guard = new MemoryReplayGuard({ clock });
-    for (let i = 0; i < 50; i++) await guard.firstSeen(`long-${i}`, 10_000_000);
-    for (let i = 0; i < 5_000; i++) {
-      clock.t += 1;
-      await guard.firstSeen(`short-${i}`, 10);
-    }
-    expect(guard.size).toBeLessThan(50 + 200);
-    // The long-lived ones are still remembered.
-    expect(await guard.firstSeen('long-0', 10_000_000)).toBe(false);
+    expect(await guard.firstSeen('first', 1_000)).toBe(true);
+    clock.t += 999;
+    expect(await guard.firstSeen('late', 1_000)).toBe(true);
+    clock.t += 1; // the first generation is now 1,000 ms old: it becomes the previous one
+    expect(await guard.firstSeen('other', 1_000)).toBe(true);
+    expect(await guard.firstSeen('first', 1_000)).toBe(true); // its ttl just ended
+    clock.t += 998;
+    expect(await guard.firstSeen('late', 1_000)).toBe(false); // 999 ms old, from the previous generation
+    clock.t += 1;
+    expect(await guard.firstSeen('late', 1_000)).toBe(true);
+  });
+
+  it('keeps its records when the clock goes back', async () => {
+    const clock = fakeClock();
+    const guard = new MemoryReplayGuard({ clock });
+    expect(await guard.firstSeen('a', 1_000)).toBe(true);
+    clock.t -= 5_000;
+    expect(await guard.firstSeen('a', 1_000)).toBe(false);
+    clock.t += 500;
+    expect(await guard.firstSeen('a', 1_000)).toBe(false);
   });
 });
 

@@ -26,52 +26,47 @@ export interface MemoryReplayGuardOptions {
 }
 
 /**
- * In-process guard: a Map from id to expiry. Each call also advances a cursor (one long-lived Map
- * iterator; Map iterators see later insertions and skip deleted entries) over up to two entries:
- * an expired one is dropped, a live one is moved to the back. Every call adds at most one entry and
- * visits two, so entries are examined round-robin and an expired one is gone within about one
- * pass: the Map stays within a small factor of the live records, at O(1) amortised work per call
- * (the cursor never rescans from the start, so deleted slots are skipped once). Its size is
- * bounded by the accepted-request rate times the ttl, since only accepted requests are recorded.
+ * In-process guard: two generations of a Map from id to expiry. Records go into the current
+ * generation; a lookup reads both (an expired record counts as absent, so an id is forgotten exactly
+ * when its ttl ends). When the current generation is as old as the longest ttl seen, the previous
+ * one — every record in it inserted at least that long ago, so expired — is dropped whole and the
+ * current one takes its place. No per-record sweeping: O(1) work per call, and the Map holds at most
+ * two ttl-spans of accepted requests (only accepted requests are recorded).
  */
 export class MemoryReplayGuard implements ReplayGuard {
   readonly #clock: Clock;
-  readonly #expiries = new Map<string, number>();
-  #cursor: MapIterator<[string, number]> = this.#expiries.entries();
+  #current = new Map<string, number>();
+  #previous = new Map<string, number>();
+  #currentSince: number;
+  #longestTtl = 0;
 
   constructor(options: MemoryReplayGuardOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.#currentSince = this.#clock.now();
   }
 
-  /** Entries held, expired ones not yet swept included. */
+  /** Records held, expired ones of the two generations included. */
   get size(): number {
-    return this.#expiries.size;
+    return this.#current.size + this.#previous.size;
   }
 
   async firstSeen(id: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtl(ttlMs);
     const now = this.#clock.now();
-    this.#sweep(now, 2);
-    const expiry = this.#expiries.get(id);
-    if (expiry !== undefined && expiry > now) return false;
-    this.#expiries.delete(id);
-    this.#expiries.set(id, now + ttl);
-    return true;
-  }
-
-  #sweep(now: number, visits: number): void {
-    for (let i = 0; i < visits; i++) {
-      let next = this.#cursor.next();
-      if (next.done) {
-        // Only when the cursor ran off the end: restart it (at most once per call).
-        this.#cursor = this.#expiries.entries();
-        next = this.#cursor.next();
-        if (next.done) return;
-      }
-      const [id, expiry] = next.value;
-      this.#expiries.delete(id);
-      if (expiry > now) this.#expiries.set(id, expiry);
+    if (ttl > this.#longestTtl) this.#longestTtl = ttl;
+    const age = now - this.#currentSince;
+    if (age >= this.#longestTtl) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+      this.#currentSince = now;
+    } else if (age < 0) {
+      // The clock went back: the current span restarts now, both generations kept.
+      this.#currentSince = now;
     }
+    const expiry = this.#current.get(id) ?? this.#previous.get(id);
+    if (expiry !== undefined && expiry > now) return false;
+    this.#current.set(id, now + ttl);
+    return true;
   }
 }
 

@@ -5,8 +5,8 @@ import type { Database } from '@custos/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountFactory, openExchangeTestDb } from '../testing/db.js';
 import type { Clock } from './clock.js';
-import { KEY_LIMITS } from './policy.js';
-import { type ApiKeySpec, ApiKeyStore, type ApiKeyStoreOptions } from './store.js';
+import { KEY_LIMITS, keyStatusAt } from './policy.js';
+import { type ApiKeySpec, ApiKeyStore, type ApiKeyStoreOptions, type AuthKeyRecord } from './store.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -511,10 +511,11 @@ describe('brokers', () => {
 
 describe('the authentication cache and last use', () => {
   function counting(inner: Database) {
-    const counter = { reads: 0, writes: 0 };
+    const counter = { reads: 0, writes: 0, polls: 0 };
     const wrapped: Database = Object.create(inner);
     wrapped.query = (sql, params) => {
-      if (/exchange_api_keys/.test(sql)) {
+      if (/clock_timestamp\(\)\) \* 1000000\)::bigint AS now_us/.test(sql)) counter.polls++;
+      else if (/exchange_api_keys/.test(sql)) {
         if (/^\s*SELECT/i.test(sql)) counter.reads++;
         if (/^\s*UPDATE/i.test(sql)) counter.writes++;
       }
@@ -523,20 +524,154 @@ describe('the authentication cache and last use', () => {
     return { wrapped, counter };
   }
 
-  it('serves a fresh record from memory and reloads after the ttl', async () => {
+  it('serves a record from memory, looking once a poll interval at which keys changed', async () => {
     const { store: owner } = storeWith();
     const created = await owner.create(await newAccount(), readKey);
     const { wrapped, counter } = counting(db);
     const clock = fakeClock();
     const store = new ApiKeyStore(wrapped, { secretsKey, passphraseKey, clock });
     await store.authKey(created.apiKey);
+    // The first look at the changes, then the key's row.
+    expect(counter).toMatchObject({ polls: 1, reads: 1 });
+    for (let i = 0; i < 9; i++) {
+      clock.t += 100;
+      await store.authKey(created.apiKey);
+    }
+    expect(counter).toMatchObject({ polls: 1, reads: 1 });
+    // Past one interval: a look in the background, and the (unchanged) record is still served.
+    clock.t += 100;
     await store.authKey(created.apiKey);
-    clock.t += 4_999;
+    await store.pollChanges();
+    expect(counter).toMatchObject({ polls: 2, reads: 1 });
+    // Thousands of cached keys still cost one query per interval, never one per key.
+    clock.t += 60_000;
     await store.authKey(created.apiKey);
+    expect(counter).toMatchObject({ polls: 3, reads: 1 });
+  });
+
+  it("sees another process's revoke, freeze, rotation and broker change within two poll intervals", async () => {
+    const { store: writer } = storeWith();
+    await writer.registerBroker({ id: 'moving', name: 'Moving', cidrs: ['192.0.2.0/24'] });
+    const account = await newAccount();
+    const revoked = await writer.create(account, readKey);
+    const frozen = await writer.create(account, readKey);
+    const rotated = await writer.create(account, readKey);
+    const bound = await writer.create(account, { ...readKey, brokerId: 'moving' });
+    const untouched = await writer.create(account, readKey);
+    const { wrapped, counter } = counting(db);
+    const clock = fakeClock();
+    const reader = new ApiKeyStore(wrapped, { secretsKey, passphraseKey, clock });
+    for (const c of [revoked, frozen, rotated, bound, untouched]) await reader.authKey(c.apiKey);
+    const reads = counter.reads;
+
+    await writer.revoke(account, revoked.apiKey);
+    await writer.freeze(frozen.apiKey, 'review');
+    const newSecret = (await writer.rotate(account, rotated.apiKey)).secretKey;
+    await writer.registerBroker({ id: 'moving', name: 'Moving', cidrs: ['198.51.100.0/24'] });
+    // Within the interval the reader still answers from memory...
+    clock.t += 500;
+    expect((await reader.authKey(revoked.apiKey))?.status).toBe('active');
+    // ...and after it, from the database for exactly the changed keys.
+    clock.t += 600;
+    await reader.authKey(untouched.apiKey);
+    await reader.pollChanges();
+    expect((await reader.authKey(revoked.apiKey))?.status).toBe('revoked');
+    expect((await reader.authKey(frozen.apiKey))?.status).toBe('frozen');
+    expect((await reader.authKey(rotated.apiKey))?.secretKey).toBe(newSecret);
+    expect((await reader.authKey(bound.apiKey))?.brokerCidrs).toEqual(['198.51.100.0/24']);
+    expect((await reader.authKey(untouched.apiKey))?.status).toBe('active');
+    expect(counter.reads - reads).toBe(4);
+    // The overlapping next look re-reports the same changes: nothing is read again.
+    clock.t += 1_000;
+    await reader.pollChanges();
+    for (const c of [revoked, frozen, rotated, bound, untouched]) await reader.authKey(c.apiKey);
+    expect(counter.reads - reads).toBe(4);
+  });
+
+  it('sees a change made by hand in SQL, and a key deleted with its account', async () => {
+    const { store: writer } = storeWith();
+    const doomed = await newAccount();
+    const edited = await writer.create(await newAccount(), readKey);
+    const deleted = await writer.create(doomed, readKey);
+    const clock = fakeClock();
+    const reader = new ApiKeyStore(db, { secretsKey, passphraseKey, clock });
+    await reader.authKey(edited.apiKey);
+    expect(await reader.authKey(deleted.apiKey)).not.toBeNull();
+    await db.query(
+      `UPDATE exchange_api_keys SET permissions = '{read,trade}', ip_allowlist = '{203.0.113.9}' WHERE api_key = $1`,
+      [edited.apiKey],
+    );
+    await db.query('DELETE FROM accounts WHERE id = $1', [doomed]);
+    clock.t += 1_000;
+    await reader.pollChanges();
+    expect(await reader.authKey(edited.apiKey)).toMatchObject({
+      permissions: ['read', 'trade'],
+      ipAllowlist: ['203.0.113.9'],
+    });
+    expect(await reader.authKey(deleted.apiKey)).toBeNull();
+  });
+
+  it('does not count a last-use stamp as a change', async () => {
+    const { store: writer, clock: writerClock } = storeWith();
+    const created = await writer.create(await newAccount(), {
+      label: 't',
+      permissions: ['trade'],
+      ipAllowlist: ['192.0.2.1'],
+    });
+    const { wrapped, counter } = counting(db);
+    const clock = fakeClock();
+    const reader = new ApiKeyStore(wrapped, { secretsKey, passphraseKey, clock });
+    await reader.authKey(created.apiKey);
+    writerClock.t += 5_000;
+    await writer.touch(created.apiKey);
+    clock.t += 1_000;
+    await reader.pollChanges();
+    await reader.authKey(created.apiKey);
     expect(counter.reads).toBe(1);
-    clock.t += 1;
-    await store.authKey(created.apiKey);
-    expect(counter.reads).toBe(2);
+  });
+
+  it('reads a key that looks idle-expired from memory again before calling it expired', async () => {
+    const { store: writer, clock: writerClock } = storeWith();
+    const created = await writer.create(await newAccount(), { label: 't', permissions: ['trade'] });
+    const clock = fakeClock();
+    const reader = new ApiKeyStore(db, { secretsKey, passphraseKey, clock });
+    expect((await reader.authKey(created.apiKey))?.lastUsedAt).toBeNull();
+    // Another process uses the key on day 10; the reader's copy still says "never used".
+    writerClock.t += 10 * DAY;
+    await writer.touch(created.apiKey);
+    clock.t += 15 * DAY;
+    const fresh = await reader.authKey(created.apiKey);
+    expect(fresh?.lastUsedAt).toBe(writerClock.t);
+    expect(keyStatusAt(fresh as AuthKeyRecord, clock.t)).toBe('active');
+  });
+
+  it('never serves memory older than two intervals: a database that does not answer fails the lookup', async () => {
+    const { store: owner } = storeWith();
+    const created = await owner.create(await newAccount(), readKey);
+    let down = false;
+    const flaky: Database = Object.create(db);
+    flaky.query = (sql, params) => (down ? Promise.reject(new Error('connection refused')) : db.query(sql, params));
+    const clock = fakeClock();
+    const store = new ApiKeyStore(flaky, { secretsKey, passphraseKey, clock });
+    expect(await store.authKey(created.apiKey)).not.toBeNull();
+    down = true;
+    clock.t += 1_500;
+    // One interval late: served while a look runs (and fails) in the background.
+    expect(await store.authKey(created.apiKey)).not.toBeNull();
+    clock.t += 600;
+    await expect(store.authKey(created.apiKey)).rejects.toThrow('connection refused');
+    down = false;
+    expect((await store.authKey(created.apiKey))?.apiKey).toBe(created.apiKey);
+  });
+
+  it('with changePollMs 0 reads the database every time', async () => {
+    const { store: owner } = storeWith();
+    const created = await owner.create(await newAccount(), readKey);
+    const { wrapped, counter } = counting(db);
+    const store = new ApiKeyStore(wrapped, { secretsKey, passphraseKey, clock: fakeClock(), changePollMs: 0 });
+    for (let i = 0; i < 3; i++) await store.authKey(created.apiKey);
+    expect(counter).toMatchObject({ polls: 0, reads: 3 });
+    expect(() => new ApiKeyStore(db, { secretsKey, passphraseKey, changePollMs: -1 })).toThrow('changePollMs');
   });
 
   it('never reads the database for a string that is not an api key', async () => {

@@ -8,10 +8,16 @@
  * `passphraseKey`. Neither ever goes into a log, an error, a view or a cache dump: the one in-memory
  * copy of a decrypted secret is a non-enumerable property of the authenticator's record.
  *
- * `authKey` serves the authenticator from a small in-process cache (default 5 s) so that an
- * authenticated request costs no database read; this store's own writes drop the entries they
- * change at once, other processes' writes are seen within the cache lifetime. `touch` records the
- * last use, writing at most once a minute per key.
+ * `authKey` serves the authenticator from an in-process cache so that an authenticated request
+ * costs no database read. This store's own writes drop the entries they change at once. Every
+ * change to a key, by any process (or by hand in SQL), is stamped by the database
+ * (`changed_at`, migration 0010), and the store asks once a second which keys changed since it
+ * last asked — one indexed query whatever the number of keys — dropping exactly those entries.
+ * A cached record is served only while the last successful look started less than two poll
+ * intervals ago; otherwise the request waits for a fresh look, so a database the store cannot
+ * reach never lets a revoked key through on old memory. `touch` records the last use, writing at
+ * most once a minute per key; it is not a change (other processes' views of the last use can lag,
+ * so a key that looks idle-expired from memory is read again before it is refused).
  */
 import {
   createCipheriv,
@@ -153,8 +159,11 @@ export interface ApiKeyStoreOptions {
   /** 32 bytes, different from `secretsKey`: keys the passphrase HMAC. */
   passphraseKey: Uint8Array;
   clock?: Clock;
-  /** Lifetime of `authKey`'s cache entries in ms (default 5,000; 0 turns the cache off). */
-  cacheTtlMs?: number;
+  /**
+   * How often, in ms of `clock`, the store asks which keys changed (default 1,000; 0 turns the cache
+   * off). Other processes' writes are seen within two intervals.
+   */
+  changePollMs?: number;
   /** Most keys cached at once, unknown keys included (default 10,000). */
   cacheMaxEntries?: number;
 }
@@ -174,6 +183,21 @@ const PASSPHRASE_CONTEXT = 'custos/exchange/api-key-passphrase/v1\0';
 const TOUCH_INTERVAL_MS = 60_000;
 const MAX_BROKER_NAME = 100;
 
+/**
+ * How far back each look at the changes starts before the previous one: a change is stamped when
+ * its statement runs and seen when its transaction commits, so a look may miss one that commits
+ * later; the overlap gives such a transaction 30 s to commit. Re-reported changes are ignored.
+ */
+const CHANGE_OVERLAP_MS = 30_000;
+
+interface CacheEntry {
+  record: AuthKeyRecord | null;
+  /** The row's `changed_at` in µs since the epoch when it was read (null: no such key). */
+  changedUs: bigint | null;
+  /** `clock` time of the read. */
+  loadedAt: number;
+}
+
 const KEY_COLUMNS = `api_key, account_id, label, permissions, ip_allowlist, broker_id, created_at, last_used_at,
   expires_at, status, frozen_reason, revoked_at`;
 
@@ -192,7 +216,14 @@ interface KeyRow {
   revoked_at: Date | null;
 }
 
+interface ChangeRow {
+  now_us: bigint | string;
+  api_key: string | null;
+  changed_us: bigint | string | null;
+}
+
 interface AuthRow extends KeyRow {
+  changed_us: bigint | string;
   secret_ciphertext: Uint8Array;
   passphrase_hmac: Uint8Array;
   broker_cidrs: string[] | null;
@@ -296,10 +327,16 @@ export class ApiKeyStore implements KeySource {
   readonly #secretsKey: KeyObject;
   readonly #passphraseKey: KeyObject;
   readonly #clock: Clock;
-  readonly #cacheTtlMs: number;
+  readonly #pollMs: number;
   readonly #cacheMax: number;
-  readonly #cache = new Map<string, { record: AuthKeyRecord | null; loadedAt: number }>();
-  readonly #loading = new Map<string, Promise<AuthKeyRecord | null>>();
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #loading = new Map<string, Promise<CacheEntry>>();
+  /** `clock` time at which the last successful look at the changes started. */
+  #polledAt = Number.NEGATIVE_INFINITY;
+  /** The database time from which the next look reads changes (null before the first). */
+  #changesFrom: Date | null = null;
+  #polling: Promise<void> | null = null;
+  readonly #acceptedPassphrases = new WeakMap<AuthKeyRecord, string>();
   /** Bumped by every write: a load that started before it is not cached. */
   #generation = 0;
   /** Per key: the last use seen here and when it was last written to the database. */
@@ -316,7 +353,12 @@ export class ApiKeyStore implements KeySource {
       });
     }
     this.#clock = options.clock ?? systemClock;
-    this.#cacheTtlMs = options.cacheTtlMs ?? 5_000;
+    this.#pollMs = options.changePollMs ?? 1_000;
+    if (!Number.isFinite(this.#pollMs) || this.#pollMs < 0) {
+      throw new BaseError('INVALID_CONFIG', 'changePollMs must be a finite number ≥ 0', {
+        details: { option: 'changePollMs' },
+      });
+    }
     this.#cacheMax = options.cacheMaxEntries ?? 10_000;
   }
 
@@ -566,36 +608,104 @@ export class ApiKeyStore implements KeySource {
    */
   async authKey(apiKey: string): Promise<AuthKeyRecord | null> {
     if (typeof apiKey !== 'string' || !API_KEY_RE.test(apiKey)) return null;
+    if (this.#pollMs === 0) return (await this.#load(apiKey)).record;
     const now = this.#clock.now();
+    const age = now - this.#polledAt;
+    if (!(age >= 0 && age < 2 * this.#pollMs)) await this.pollChanges();
+    else if (age >= this.#pollMs) this.pollChanges().catch(() => {});
     const cached = this.#cache.get(apiKey);
-    if (cached !== undefined && now - cached.loadedAt < this.#cacheTtlMs && now >= cached.loadedAt) {
-      return cached.record;
-    }
+    if (cached !== undefined && !this.#expiredSinceLoad(cached, now)) return cached.record;
     const pending = this.#loading.get(apiKey);
-    if (pending !== undefined) return pending;
+    if (pending !== undefined) return (await pending).record;
     const generation = this.#generation;
-    const load: Promise<AuthKeyRecord | null> = this.#load(apiKey).finally(() => {
+    const load: Promise<CacheEntry> = this.#load(apiKey).finally(() => {
       if (this.#loading.get(apiKey) === load) this.#loading.delete(apiKey);
     });
     this.#loading.set(apiKey, load);
-    const record = await load;
-    if (this.#cacheTtlMs > 0 && generation === this.#generation) {
+    const entry = await load;
+    if (generation === this.#generation) {
       this.#cache.delete(apiKey);
       while (this.#cache.size >= this.#cacheMax) {
         const oldest = this.#cache.keys().next();
         if (oldest.done) break;
         this.#cache.delete(oldest.value);
       }
-      this.#cache.set(apiKey, { record, loadedAt: now });
+      this.#cache.set(apiKey, entry);
     }
-    return record;
+    return entry.record;
+  }
+
+  /**
+   * Asks the database which keys changed since the last look and drops their cache entries. Runs by
+   * itself from `authKey` once per `changePollMs`; one look at a time (callers share it). Rejects
+   * when the database does not answer (the cache then stays unusable until a look succeeds).
+   */
+  pollChanges(): Promise<void> {
+    if (this.#polling !== null) return this.#polling;
+    const started = this.#clock.now();
+    const polling = this.#pollOnce(started).finally(() => {
+      this.#polling = null;
+    });
+    this.#polling = polling;
+    return polling;
+  }
+
+  async #pollOnce(started: number): Promise<void> {
+    const from = this.#changesFrom;
+    const result = await this.#db.query<ChangeRow>(
+      `SELECT n.now_us, c.api_key, c.changed_us
+       FROM (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us) n
+       LEFT JOIN (
+         SELECT api_key, (extract(epoch FROM changed_at) * 1000000)::bigint AS changed_us
+           FROM exchange_api_keys WHERE $1::timestamptz IS NOT NULL AND changed_at > $1::timestamptz
+         UNION ALL
+         SELECT api_key, (extract(epoch FROM deleted_at) * 1000000)::bigint
+           FROM exchange_api_key_deletions WHERE $1::timestamptz IS NOT NULL AND deleted_at > $1::timestamptz
+       ) c ON true`,
+      [from],
+    );
+    let dropped = false;
+    for (const row of result.rows) {
+      if (row.api_key === null || row.changed_us === null) continue;
+      const entry = this.#cache.get(row.api_key);
+      if (entry !== undefined && (entry.changedUs === null || BigInt(row.changed_us) > entry.changedUs)) {
+        this.#cache.delete(row.api_key);
+        dropped = true;
+      }
+      if (this.#loading.delete(row.api_key)) dropped = true;
+    }
+    if (from === null) {
+      // Before the first look nothing bounded the entries' age: start over.
+      this.#cache.clear();
+      dropped = true;
+    }
+    // A load under way may have read a row older than the change: it must not be cached.
+    if (dropped) this.#generation++;
+    const nowUs = BigInt(result.rows[0]?.now_us ?? 0);
+    this.#changesFrom = new Date(Number(nowUs / 1000n) - CHANGE_OVERLAP_MS);
+    this.#polledAt = started;
+  }
+
+  /** A cached record that became idle-expired after it was read: another process may have used it since. */
+  #expiredSinceLoad(entry: CacheEntry, now: number): boolean {
+    const record = entry.record;
+    if (record === null || record.status !== 'active') return false;
+    const expiry = keyExpiry(record);
+    return expiry !== null && now >= expiry && entry.loadedAt < expiry;
   }
 
   verifyPassphrase(record: AuthKeyRecord, passphrase: string): boolean {
     if (typeof passphrase !== 'string') return false;
+    // The passphrase this record last accepted, as its HMAC was: a repeat is compared in constant
+    // time without a new HMAC. It lives no longer than the record (a key change drops both), and is
+    // no more exposed than the decrypted secret next to it.
+    const accepted = this.#acceptedPassphrases.get(record);
+    if (accepted !== undefined && samePassphrase(accepted, passphrase)) return true;
     const presented = this.#passphraseHmac(record.apiKey, passphrase);
     const stored = record.passphraseHmac;
-    return stored.length === presented.length && timingSafeEqual(stored, presented);
+    const ok = stored.length === presented.length && timingSafeEqual(stored, presented);
+    if (ok) this.#acceptedPassphrases.set(record, passphrase);
+    return ok;
   }
 
   /**
@@ -626,9 +736,10 @@ export class ApiKeyStore implements KeySource {
 
   // ---- internals --------------------------------------------------------------------------------
 
-  async #load(apiKey: string): Promise<AuthKeyRecord | null> {
+  async #load(apiKey: string): Promise<CacheEntry> {
+    const loadedAt = this.#clock.now();
     const result = await this.#db.query<AuthRow>(
-      `SELECT k.api_key, k.account_id, k.label, k.permissions, k.ip_allowlist, k.broker_id, k.created_at,
+      `SELECT (extract(epoch FROM k.changed_at) * 1000000)::bigint AS changed_us, k.api_key, k.account_id, k.label, k.permissions, k.ip_allowlist, k.broker_id, k.created_at,
          k.last_used_at, k.expires_at, k.status, k.frozen_reason, k.revoked_at, k.secret_ciphertext,
          k.passphrase_hmac, b.cidrs AS broker_cidrs
        FROM exchange_api_keys k LEFT JOIN exchange_brokers b ON b.id = k.broker_id
@@ -636,7 +747,7 @@ export class ApiKeyStore implements KeySource {
       [apiKey],
     );
     const row = result.rows[0];
-    if (row === undefined) return null;
+    if (row === undefined) return { record: null, changedUs: null, loadedAt };
     const record = {
       apiKey: row.api_key,
       accountId: row.account_id,
@@ -654,7 +765,7 @@ export class ApiKeyStore implements KeySource {
       secretKey: { value: this.#decryptSecret(apiKey, row.secret_ciphertext), enumerable: false },
       passphraseHmac: { value: Uint8Array.from(row.passphrase_hmac), enumerable: false },
     });
-    return record as AuthKeyRecord;
+    return { record: record as AuthKeyRecord, changedUs: BigInt(row.changed_us), loadedAt };
   }
 
   /** The stored last use, or a newer one this process has seen but not yet written. */
@@ -767,6 +878,18 @@ export class ApiKeyStore implements KeySource {
         .digest(),
     );
   }
+}
+
+/**
+ * Equality of a stored passphrase and a presented one in time that depends on neither's content
+ * nor the stored one's length: always 32 positions (the longest passphrase; past a string's end a
+ * position reads as 0), lengths compared alongside. A presented string over 32 is refused at once.
+ */
+function samePassphrase(stored: string, presented: string): boolean {
+  if (presented.length > 32) return false;
+  let diff = stored.length ^ presented.length;
+  for (let i = 0; i < 32; i++) diff |= (stored.charCodeAt(i) | 0) ^ (presented.charCodeAt(i) | 0);
+  return diff === 0;
 }
 
 function brokerOf(row: BrokerRow): Broker {
