@@ -306,8 +306,17 @@ async function prime(server: Server): Promise<number> {
 }
 
 async function setCache(server: Server, on: boolean): Promise<void> {
-  const response = await fetch(`${server.url}/bench/balance-cache?on=${on ? 1 : 0}`, { method: 'PUT' });
-  if (response.status !== 200) throw new Error(`could not switch the balance cache: ${response.status}`);
+  // After a long wrk run a pooled keep-alive socket may already be closed by the server: retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(`${server.url}/bench/balance-cache?on=${on ? 1 : 0}`, { method: 'PUT' });
+      if (response.status !== 200) throw new Error(`could not switch the balance cache: ${response.status}`);
+      await response.arrayBuffer();
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 }
 
 /** Smoke: a few requests of the case with fetch, each must answer 200 with OKX code 0. */

@@ -361,7 +361,8 @@ async function attempt(
     const verdict = classifyRpcError(error);
     if (verdict.kind === 'too-large') return { ok: false, error, verdict };
     if (verdict.kind === 'fatal') {
-      throw new BaseError('APPROVALS_RPC_FAILED', `The node refused ${method}.`, {
+      // The reason goes into the message: it is what a user (or a log) needs to see first.
+      throw new BaseError('APPROVALS_RPC_FAILED', `The node refused ${method}: ${verdict.reason.slice(0, 300)}`, {
         details: { method, attempts: tries, reason: verdict.reason, reverted: verdict.reverted === true },
         cause: error,
       });
