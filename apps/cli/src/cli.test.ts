@@ -113,6 +113,7 @@ describe('custos basics', () => {
         { id: 7, name: 'exchange_keys' },
         { id: 8, name: 'exchange_ledger' },
         { id: 9, name: 'exchange_audit' },
+        { id: 10, name: 'exchange_key_changes' },
       ],
       skipped: 0,
     });
