@@ -34,6 +34,7 @@ import { Decimal } from '@custos/core';
 import { okxSign, okxTimestamp } from '@custos/exchange';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertAccount } from '../identity/accounts.js';
+import { seedUsdtBtc } from '../testing/exchange.js';
 import { createHarness, type Harness } from '../testing/harness.js';
 import type { ExchangeRuntime } from './runtime.js';
 
@@ -221,14 +222,8 @@ describe.each([
       const account = async (name: string) => (await upsertAccount(h.db, name, `password-of-${name}`)).id;
 
       // Three days ago.
-      await ledger.createAsset({ ccy: 'USDT', scale: 6, chains: [{ chain: 'USDT-ERC20', minWd: '1', fee: '1' }] });
-      await ledger.createAsset({
-        ccy: 'BTC',
-        scale: 8,
-        chains: [{ chain: 'BTC-Bitcoin', minWd: '0.001', fee: '0.0002' }],
-      });
+      await seedUsdtBtc(ledger, { market: true });
       await ledger.createAsset({ ccy: 'SCAM', scale: 8, chains: [{ chain: 'SCAM-ERC20', minWd: '1', fee: '1' }] });
-      await ledger.createMarket({ instId: 'BTC-USDT', tickSz: '0.1', lotSz: '0.0001', minSz: '0.0001' });
       await ledger.createMarket({ instId: PAIR, tickSz: '0.0001', lotSz: '0.01', minSz: '1' });
       await keys.registerBroker({ id: BROKER, name: 'Leaky Bot', cidrs: ['10.0.0.0/8'] });
 

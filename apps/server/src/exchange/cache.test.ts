@@ -8,6 +8,7 @@
  */
 import { okxSign, okxTimestamp } from '@custos/exchange';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { seedUsdtBtc } from '../testing/exchange.js';
 import { createHarness, type Harness } from '../testing/harness.js';
 
 interface Credentials {
@@ -34,9 +35,7 @@ beforeAll(async () => {
   const exchange = h.services.exchange;
   if (exchange === undefined) throw new Error('no exchange in the harness');
   const { ledger, keys } = exchange;
-  await ledger.createAsset({ ccy: 'USDT', scale: 6, chains: [{ chain: 'USDT-ERC20', minWd: '1', fee: '1' }] });
-  await ledger.createAsset({ ccy: 'BTC', scale: 8, chains: [{ chain: 'BTC-Bitcoin', minWd: '0.001', fee: '0.0002' }] });
-  await ledger.createMarket({ instId: 'BTC-USDT', tickSz: '0.1', lotSz: '0.0001', minSz: '0.0001' });
+  await seedUsdtBtc(ledger, { market: true });
   await ledger.deposit(h.accounts.alice, 'USDT', '1000');
   await ledger.deposit(h.accounts.bob, 'BTC', '2');
   alice = await keys.create(h.accounts.alice, { label: 'reader', permissions: ['read'], ipAllowlist: ['127.0.0.1'] });

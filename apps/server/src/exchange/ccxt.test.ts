@@ -12,6 +12,7 @@ import { connect, createServer as createNetServer } from 'node:net';
 import { okxSign, okxTimestamp } from '@custos/exchange';
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedUsdtBtc } from '../testing/exchange.js';
 import { createHarness, type Harness } from '../testing/harness.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -29,9 +30,7 @@ beforeAll(async () => {
   const exchange = h.services.exchange;
   if (exchange === undefined) throw new Error('no exchange in the harness');
   const { ledger, keys } = exchange;
-  await ledger.createAsset({ ccy: 'USDT', scale: 6, chains: [{ chain: 'USDT-ERC20', minWd: '1', fee: '1' }] });
-  await ledger.createAsset({ ccy: 'BTC', scale: 8, chains: [{ chain: 'BTC-Bitcoin', minWd: '0.001', fee: '0.0002' }] });
-  await ledger.createMarket({ instId: 'BTC-USDT', tickSz: '0.1', lotSz: '0.0001', minSz: '0.0001' });
+  await seedUsdtBtc(ledger, { market: true });
   const { alice, bob } = h.accounts;
   await ledger.deposit(alice, 'USDT', '10000');
   await ledger.deposit(alice, 'BTC', '1');

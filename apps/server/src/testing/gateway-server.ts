@@ -19,6 +19,7 @@ import type { ApiKeyPrincipal } from '../access/principals.js';
 import { okxErrorHandler } from '../exchange/okx.js';
 import { defineRoute, type Route, type RouteModule } from '../http/route.js';
 import { okxRoutes } from '../http/routes/okx/index.js';
+import { seedUsdtBtc } from './exchange.js';
 import { createHarness } from './harness.js';
 
 const settings = z
@@ -101,8 +102,7 @@ const cached = exchange.balances;
 exchange.balances = (accountId) => (cacheOn ? cached(accountId) : exchange.ledger.balances(accountId));
 
 const { ledger, keys } = exchange;
-await ledger.createAsset({ ccy: 'USDT', scale: 6, chains: [{ chain: 'USDT-ERC20', minWd: '1', fee: '1' }] });
-await ledger.createAsset({ ccy: 'BTC', scale: 8, chains: [{ chain: 'BTC-Bitcoin', minWd: '0.001', fee: '0.0002' }] });
+await seedUsdtBtc(ledger);
 // Accounts straight into the table: bench accounts never sign in, so no password hashing.
 const accountIds: bigint[] = [];
 for (let i = 0; i < settings.accounts; i++) {
