@@ -752,6 +752,9 @@ describe('classifyRpcError', () => {
       'transient',
     ],
     ['socket hang up', new Error('socket hang up'), 'transient'],
+    ['a gateway: node unreachable', new Error('the node of chain 31337 is unreachable'), 'transient'],
+    ['a gateway: node too slow', new Error('the node of chain 1 did not answer in time'), 'transient'],
+    ['a gateway: node refusal', new Error('the node of chain 1 refused the call'), 'fatal'],
     ['fetch failed', new TypeError('fetch failed'), 'transient'],
     [
       'an abort-signal timeout',

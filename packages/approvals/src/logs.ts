@@ -129,6 +129,8 @@ const TRANSIENT_PATTERNS: readonly RegExp[] = [
   /other side closed/i,
   /\b(?:ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)\b/,
   /network (?:error|failure|is unreachable)/i,
+  // A gateway in front of the node (custos serve among them) that hides the transport's words.
+  /\bnode\b.{0,40}\b(?:is unreachable|did not answer in time)\b/i,
   /temporarily unavailable|service unavailable|bad gateway|gateway time-?out/i,
   /try again later/i,
 ];
