@@ -12,6 +12,7 @@ import { registerLabels } from './commands/labels.js';
 import { registerPor } from './commands/por.js';
 import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
+import { registerStark } from './commands/stark.js';
 import { registerWallet } from './commands/wallet.js';
 import { EXIT, printJson, reportError } from './output.js';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerApprovals(program);
   registerPor(program);
   registerKeys(program);
+  registerStark(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

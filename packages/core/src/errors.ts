@@ -117,6 +117,10 @@ export const ErrorCodes = {
   EXCHANGE_ADDRESS_COOLING_OFF: { status: 403, kind: 'negative' },
   EXCHANGE_WITHDRAWALS_FROZEN: { status: 423, kind: 'negative' },
   EXCHANGE_RISK_BLOCKED: { status: 403, kind: 'negative' },
+  // STARK engine. A rejected proof names the failed check in `details.reason`.
+  STARK_INVALID_INPUT: { status: 400, kind: 'usage' },
+  STARK_PROOF_INVALID: { status: 400, kind: 'negative' },
+  STARK_SECURITY_TOO_LOW: { status: 400, kind: 'negative' },
   // last resort: a bug, never shown with internals
   INTERNAL: { status: 500, kind: 'internal' },
 } as const satisfies Record<string, { status: number; kind: 'usage' | 'negative' | 'internal' }>;

@@ -227,9 +227,14 @@ function buildBaselines(): Promise<Baselines> {
     });
     const compileMs = performance.now() - t1;
     process.stderr.write(`\n  PostgreSQL load ${Math.round(loadMs)} ms, store → index ${Math.round(compileMs)} ms\n`);
+    // TABLESAMPLE SYSTEM picks whole pages at random: 1 % of a small table's pages (the smoke
+    // run's 20,000 labels) can be none at all, so small tables are sampled in random order instead.
     const sample = await db.query<{ address: Uint8Array }>(
-      `SELECT address FROM labels TABLESAMPLE SYSTEM (1) LIMIT ${QUERIES}`,
+      baselineScale >= 1_000_000
+        ? `SELECT address FROM labels TABLESAMPLE SYSTEM (1) LIMIT ${QUERIES}`
+        : `SELECT address FROM labels ORDER BY random() LIMIT ${QUERIES}`,
     );
+    if (sample.rows.length === 0) throw new Error('the label sample came back empty');
     const hits: string[] = [];
     for (let i = 0; i < QUERIES; i++)
       hits.push(bytesToAddress(sample.rows[i % sample.rows.length]?.address as Uint8Array));

@@ -123,11 +123,16 @@ describe('ccxt okx against the gateway', () => {
     expect(denied).toBeInstanceOf(ccxt.ExchangeError);
     expect(String(denied)).toMatch(/50120/);
     // GET account/balance allows 10 requests per 2 s per key: the 11th is refused. (Sent one after
-    // another: two identical requests signed in the same millisecond would be a replay.)
+    // another, each in a later millisecond than the last: two identical requests signed in the
+    // same millisecond are the same bytes — a replay — and a fast loopback answers within one.)
     const burst = client(readOnly);
     await burst.loadMarkets();
     const outcomes: unknown[] = [];
-    for (let i = 0; i < 11; i++) outcomes.push(await burst.fetchBalance().catch((e: unknown) => e));
+    for (let i = 0; i < 11; i++) {
+      const signedAt = Date.now();
+      while (Date.now() === signedAt) await new Promise((resolve) => setTimeout(resolve, 1));
+      outcomes.push(await burst.fetchBalance().catch((e: unknown) => e));
+    }
     expect(outcomes.slice(0, 10).filter((o) => o instanceof Error)).toEqual([]);
     expect(outcomes[10]).toBeInstanceOf(ccxt.RateLimitExceeded);
     expect(String(outcomes[10])).toMatch(/50011/);
