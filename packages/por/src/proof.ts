@@ -103,6 +103,25 @@ export class RoundReader {
     return undefined;
   }
 
+  /**
+   * A user's position, user hash and balances (units), or undefined when the user is not in the
+   * round: the witness the zero-knowledge round is proven from.
+   */
+  witness(userId: string): { position: number; salt: Buffer; userHash: Uint8Array; balances: bigint[] } | undefined {
+    const found = this.#locate(userId);
+    if (found === undefined) return undefined;
+    const entry = this.#entryAt(0, found.position);
+    const balances = this.#state.assets.map((_, i) => entry.readBigUInt64BE(HASH_BYTES + SUM_BYTES * i + 4));
+    return { ...found, balances };
+  }
+
+  /** The user ids of the snapshot the round was built from, in input order, a batch at a time. */
+  *userIds(): Generator<string[]> {
+    const header = readSnapshotHeader(this.#state.input.path, this.#state.format);
+    for (const batch of readSnapshotRows(this.#state.input.path, header, header.dataOffset, header.firstDataLine))
+      yield batch.userIds;
+  }
+
   /** The user's `por-proof/v1`. */
   proof(userId: string): InclusionProof {
     const found = this.#locate(userId);

@@ -24,7 +24,7 @@ import {
   WIDTH,
 } from '../crypto/poseidon2.js';
 import * as F from '../math/field.js';
-import { type Algebra, baseAlgebra } from './air.js';
+import { type Algebra, baseAlgebra, mixedAlgebra } from './air.js';
 
 const HALF_FULL = 4;
 const PARTIAL = 13;
@@ -116,7 +116,12 @@ export function evaluatePoseidon2Row<T>(
   out: T[],
   at: number,
 ): void {
-  if (alg === (baseAlgebra as unknown as Algebra<T>)) {
+  // Base numbers in, base numbers out: the base field's plain loop. Under the mixed algebra (an AIR
+  // with a second phase) the gadget's cells are main-trace values, plain numbers, on the prover.
+  if (
+    alg === (baseAlgebra as unknown as Algebra<T>) ||
+    (alg === (mixedAlgebra as unknown as Algebra<T>) && typeof row[offset] === 'number')
+  ) {
     evaluateBase(row as unknown as readonly number[], offset, out as unknown as number[], at);
     return;
   }
