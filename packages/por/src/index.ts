@@ -40,3 +40,9 @@ export {
   type SnapshotHeader,
 } from './snapshot.js';
 export * from './verify.js';
+// The zero-knowledge round: the solvency AIR, batches, aggregation, por-proof/v2.
+export * from './zk/air.js';
+export * from './zk/leaf.js';
+export * from './zk/prove.js';
+export * from './zk/round.js';
+export * from './zk/trace.js';
