@@ -33,7 +33,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 
 export const LIMB_BITS = 16;
 export const LIMBS_PER_BALANCE = 4;
-export const MAX_BALANCE = (1n << 64n) - 1n;
+export const ZK_MAX_BALANCE = (1n << 64n) - 1n;
 /** "cpor" as a 32-bit word, reduced: the leaf sponge's domain tag. */
 export const LEAF_TAG = 0x63706f72 % F.P;
 /** The most assets a zero-knowledge round carries (the AIR's width grows with them). */
@@ -100,7 +100,7 @@ export function writeLimbs(balances: readonly bigint[], shape: LeafShape, out: U
   out.fill(0, at, at + shape.slots);
   for (let a = 0; a < shape.assets; a++) {
     const b = balances[a] as bigint;
-    if (b < 0n || b > MAX_BALANCE) {
+    if (b < 0n || b > ZK_MAX_BALANCE) {
       const reason: BalanceError = b < 0n ? 'negative-balance' : 'balance-too-large';
       throw new BaseError('POR_INVALID_INPUT', `a balance is outside [0, 2^64): ${reason}`, {
         details: { reason, asset: a },
