@@ -13,17 +13,21 @@
  * - every limb is a 16-bit value: on limb rows each rate element equals lo + 256·hi with lo and hi
  *   looked up in the byte table {0 … 255} by a LogUp argument (Haböck, ePrint 2022/1530) — so each
  *   balance is in [0, 2^64);
- * - one running sum per limb slot adds that slot's limb on each user's row of its phase; on the
- *   last row it equals the public s_(a,k). Since every limb is below 2^16 and B·(2^16 − 1) < p
- *   (checked), no running sum wraps the field: s_(a,k) is the integer sum, and the asset's batch
- *   total Σ_k 2^(16k)·s_(a,k) is exact.
+ * - the limb sums, with a second challenge β drawn after the main trace is committed: an aux
+ *   running sum T adds Σ_c β^(8(r−1)+c)·rate_c on every limb row (phase r), the weight β^(8(r−1))
+ *   kept in an aux column W (1 on a user's first limb row, times β^8 on each next one); on the last
+ *   row T = Σ_j β^j·s_j. Both sides are polynomials in β of degree < slots, so a wrong s_j passes
+ *   with probability ≤ slots/|F_p^4| (Schwartz–Zippel) — one extension column instead of a
+ *   running sum per limb slot. Since every limb is below 2^16 and B·(2^16 − 1) < p (checked),
+ *   each slot's sum over the batch is below p: the identity mod p is the integer identity, so
+ *   s_(a,k) is the exact sum and the asset's batch total Σ_k 2^(16k)·s_(a,k) is exact.
  *
  * Rows of phases after the leaf (when the permutation count is not a power of two) permute
  * anything; they are tied to nothing.
  *
  * Columns. Main: the gadget's 298 (input 0…15, output at POSEIDON2_ROW.output), lo/hi bytes of the
- * 8 rate elements (16), the table multiplicity m, one running sum per limb slot. Aux (extension):
- * h_c = 1/(α − lo_c) + 1/(α − hi_c) for c = 0…7, h_t = 1/(α − t), and the LogUp sum S.
+ * 8 rate elements (16) and the table multiplicity m. Aux (extension): h_c = 1/(α − lo_c) +
+ * 1/(α − hi_c) for c = 0…7, h_t = 1/(α − t), the LogUp sum S, the weight W and the limb sum T.
  */
 import { BaseError } from '@custos/core';
 import {
@@ -147,7 +151,6 @@ interface Columns {
   readonly lo: (c: number) => number;
   readonly hi: (c: number) => number;
   readonly m: number;
-  readonly acc: (j: number) => number;
   readonly width: number;
 }
 
@@ -159,8 +162,7 @@ export function columnsOf(shape: LeafShape, capacity: number): Columns {
     lo: (c) => g + 2 * c,
     hi: (c) => g + 2 * c + 1,
     m: g + BYTES,
-    acc: (j) => g + BYTES + 1 + j,
-    width: g + BYTES + 1 + shape.slots,
+    width: g + BYTES + 1,
   };
 }
 
@@ -171,10 +173,13 @@ const P_LIMB = 1; // this row holds limbs
 const P_START_NEXT = 2; // the next row starts a user
 const P_CONT_NEXT = 3; // the next row continues this user's sponge
 const P_LEAF = 4; // this row's output is the leaf
-const P_NEXT_PHASE = 5; // + (r − 1): the next row is limb row r
+const P_NEXT_FIRST_LIMB = 5; // the next row is a user's first limb row
+const P_LEAF_VALUES = 6; // + i: the slots' leaf digests, element i, on their leaf rows
 // Aux columns.
 const A_HT = POSEIDON2_RATE;
 const A_S = POSEIDON2_RATE + 1;
+const A_W = POSEIDON2_RATE + 2;
+const A_T = POSEIDON2_RATE + 3;
 
 /** The periodic columns: selectors by phase, the byte table, and the 8 leaf columns. */
 function periodicColumns(s: BatchStatement, shape: LeafShape, rows: number): Uint32Array[] {
@@ -187,7 +192,7 @@ function periodicColumns(s: BatchStatement, shape: LeafShape, rows: number): Uin
     selector((p) => p <= shape.limbRows - 1),
     selector((p) => p === shape.limbRows),
   ];
-  for (let row = 1; row <= shape.limbRows; row++) out.push(selector((p) => p === row - 1));
+  out.push(selector((p) => p === 0));
   for (let i = 0; i < 8; i++) {
     const column = new Uint32Array(rows);
     for (let u = 0; u < s.capacity; u++) column[u * r + shape.limbRows] = s.leaves[8 * u + i] as number;
@@ -212,7 +217,38 @@ export function solvencyAir(s: BatchStatement): Air & AuxBuilder {
   const limbSums = s.limbSums;
   const slots = shape.slots;
   const periodic = periodicColumns(s, shape, rows);
-  const pLeaf = P_NEXT_PHASE + shape.limbRows;
+  // β, β^2 … β^8 for the limb-sum constraints: computed once per challenge value (the prover
+  // evaluates the constraints at every domain point with the same challenges).
+  let betaOf: unknown;
+  let betaPowers: unknown[] = [];
+  function powersOf<T>(alg: Algebra<T>, beta: T): T[] {
+    if (beta !== betaOf) {
+      const out: T[] = [alg.one];
+      for (let c = 1; c <= POSEIDON2_RATE; c++) out.push(alg.mul(out[c - 1] as T, beta));
+      betaOf = beta;
+      betaPowers = out;
+    }
+    return betaPowers as T[];
+  }
+  /** Σ_j β^j·s_j (Horner from the highest slot), once per challenge value. */
+  let claimedFor: unknown;
+  let claimedValue: unknown;
+  function claimedOf<T>(alg: Algebra<T>, beta: T): T {
+    if (beta !== claimedFor) {
+      let claimed = alg.zero;
+      for (let j = slots - 1; j >= 0; j--)
+        claimed = alg.add(alg.mul(claimed, beta), alg.constant(limbSums[j] as number));
+      claimedFor = beta;
+      claimedValue = claimed;
+    }
+    return claimedValue as T;
+  }
+  /** Σ_c β^c·rate_c on one row. */
+  function weighted<T>(alg: Algebra<T>, main: readonly T[], powers: readonly T[]): T {
+    let t = alg.zero;
+    for (let c = 0; c < POSEIDON2_RATE; c++) t = alg.add(t, alg.mul(powers[c] as T, main[c] as T));
+    return t;
+  }
 
   /** Σ_c h_c − m·h_t on one row. */
   function term<T>(alg: Algebra<T>, main: readonly T[], aux: readonly T[]): T {
@@ -226,21 +262,21 @@ export function solvencyAir(s: BatchStatement): Air & AuxBuilder {
     name: SOLVENCY_AIR,
     traceLength: rows,
     mainWidth: cols.width,
-    auxWidth: POSEIDON2_RATE + 2,
-    auxChallenges: 1,
+    auxWidth: POSEIDON2_RATE + 4,
+    auxChallenges: 2,
     publicInputs: statementPublicInputs(s),
     transitionDegree: 3,
-    numTransitions: 8 + slots + 1,
+    numTransitions: 12,
     numEveryRow,
-    numFirstRow: 8 + slots + 1,
-    numLastRow: slots + 1,
+    numFirstRow: 10,
+    numLastRow: 2,
     periodicColumns: periodic,
     evaluateTransitions<T>(
       alg: Algebra<T>,
       main: Frame<T>,
       aux: Frame<T>,
       per: readonly T[],
-      _challenges: readonly T[],
+      challenges: readonly T[],
       out: T[],
     ) {
       const cur = main.current;
@@ -253,19 +289,22 @@ export function solvencyAir(s: BatchStatement): Air & AuxBuilder {
         const fresh = alg.mul(per[P_START_NEXT] as T, alg.sub(input, alg.constant(iv[i] as number)));
         out[k++] = alg.add(carried, fresh);
       }
-      // Running sums: acc_j' = acc_j + [next row is limb row r(j)]·rate_c(j)'.
-      for (let j = 0; j < slots; j++) {
-        const r = Math.floor(j / POSEIDON2_RATE);
-        const c = j % POSEIDON2_RATE;
-        out[k++] = alg.sub(
-          alg.sub(next[cols.acc(j)] as T, cur[cols.acc(j)] as T),
-          alg.mul(per[P_NEXT_PHASE + r] as T, next[c] as T),
-        );
+      if (aux.current.length === 0) {
+        for (; k < 12; k++) out[k] = alg.zero;
+        return;
       }
       // LogUp: S' = S + term(next row).
-      if (aux.current.length > 0) {
-        out[k++] = alg.sub(alg.sub(aux.next[A_S] as T, aux.current[A_S] as T), term(alg, next, aux.next));
-      } else out[k++] = alg.zero;
+      out[k++] = alg.sub(alg.sub(aux.next[A_S] as T, aux.current[A_S] as T), term(alg, next, aux.next));
+      // The weight: 1 on a user's first limb row, β^8 times the last one on each next limb row.
+      const powers = powersOf(alg, challenges[1] as T);
+      const wNext = aux.next[A_W] as T;
+      const firstLimb = per[P_NEXT_FIRST_LIMB] as T;
+      out[k++] = alg.mul(firstLimb, alg.sub(wNext, alg.one));
+      const laterLimb = alg.sub(per[P_CONT_NEXT] as T, firstLimb);
+      out[k++] = alg.mul(laterLimb, alg.sub(wNext, alg.mul(aux.current[A_W] as T, powers[POSEIDON2_RATE] as T)));
+      // The limb sum: T' = T + [next row holds limbs]·W'·Σ_c β^c·rate_c'.
+      const step = alg.mul(per[P_CONT_NEXT] as T, alg.mul(wNext, weighted(alg, next, powers)));
+      out[k++] = alg.sub(alg.sub(aux.next[A_T] as T, aux.current[A_T] as T), step);
     },
     evaluateEveryRow<T>(
       alg: Algebra<T>,
@@ -283,7 +322,7 @@ export function solvencyAir(s: BatchStatement): Air & AuxBuilder {
         out[k++] = alg.mul(per[P_LIMB] as T, alg.sub(main[c] as T, recomposed));
       }
       for (let i = 0; i < 8; i++)
-        out[k++] = alg.sub(alg.mul(per[P_LEAF] as T, main[OUT + i] as T), per[pLeaf + i] as T);
+        out[k++] = alg.sub(alg.mul(per[P_LEAF] as T, main[OUT + i] as T), per[P_LEAF_VALUES + i] as T);
       if (aux.length === 0) {
         for (let c = 0; c <= POSEIDON2_RATE; c++) out[k++] = alg.zero;
         return;
@@ -309,31 +348,40 @@ export function solvencyAir(s: BatchStatement): Air & AuxBuilder {
     ) {
       let k = 0;
       for (let i = 0; i < 8; i++) out[k++] = alg.sub(main[POSEIDON2_RATE + i] as T, alg.constant(iv[i] as number));
-      // Row 0 is phase 0, never a limb row: every running sum starts at 0.
-      for (let j = 0; j < slots; j++) out[k++] = main[cols.acc(j)] as T;
       out[k++] = aux.length > 0 ? alg.sub(aux[A_S] as T, term(alg, main, aux)) : alg.zero;
+      // Row 0 is phase 0, never a limb row: the limb sum starts at 0.
+      out[k++] = aux.length > 0 ? (aux[A_T] as T) : alg.zero;
     },
     evaluateLastRow<T>(
       alg: Algebra<T>,
-      main: readonly T[],
+      _main: readonly T[],
       aux: readonly T[],
       _per: readonly T[],
-      _challenges: readonly T[],
+      challenges: readonly T[],
       out: T[],
     ) {
-      for (let j = 0; j < slots; j++) out[j] = alg.sub(main[cols.acc(j)] as T, alg.constant(limbSums[j] as number));
-      out[slots] = aux.length > 0 ? (aux[A_S] as T) : alg.zero;
+      if (aux.length === 0) {
+        out[0] = alg.zero;
+        out[1] = alg.zero;
+        return;
+      }
+      out[0] = aux[A_S] as T;
+      out[1] = alg.sub(aux[A_T] as T, claimedOf(alg, challenges[1] as T));
     },
     assertions: () => [],
     buildAux(main: readonly Uint32Array[], challenges: readonly Ext[]): Uint32Array[] {
-      return buildLogUp(main, challenges[0] as Ext, cols);
+      return buildAuxColumns(main, challenges[0] as Ext, challenges[1] as Ext, cols);
     },
   };
 }
 
-function buildLogUp(main: readonly Uint32Array[], alpha: Ext, cols: Columns): Uint32Array[] {
+function buildAuxColumns(main: readonly Uint32Array[], alpha: Ext, beta: Ext, cols: Columns): Uint32Array[] {
   const n = cols.rows;
-  const out = Array.from({ length: POSEIDON2_RATE + 2 }, () => new Uint32Array(4 * n));
+  const r = cols.shape.rowsPerUser;
+  const limbRows = cols.shape.limbRows;
+  const out = Array.from({ length: POSEIDON2_RATE + 4 }, () => new Uint32Array(4 * n));
+  const powers: Ext[] = [[1, 0, 0, 0]];
+  for (let c = 1; c <= POSEIDON2_RATE; c++) powers.push(E.mul(powers[c - 1] as Ext, beta));
   // 1/(α − v) for every byte value v: the lookups only ever need these 256 inverses.
   const denominators = new Uint32Array(4 * TABLE);
   for (let v = 0; v < TABLE; v++) E.put(denominators, v, E.subBase(alpha, v));
@@ -347,6 +395,8 @@ function buildLogUp(main: readonly Uint32Array[], alpha: Ext, cols: Columns): Ui
   };
   const m = main[cols.m] as Uint32Array;
   let s: Ext = [0, 0, 0, 0];
+  let w: Ext = [0, 0, 0, 0];
+  let total: Ext = [0, 0, 0, 0];
   for (let row = 0; row < n; row++) {
     let t: Ext = [0, 0, 0, 0];
     for (let c = 0; c < POSEIDON2_RATE; c++) {
@@ -362,6 +412,17 @@ function buildLogUp(main: readonly Uint32Array[], alpha: Ext, cols: Columns): Ui
     t = E.sub(t, E.mulBase(ht, m[row] as number));
     s = E.add(s, t);
     E.put(out[A_S] as Uint32Array, row, s);
+    // W and T: the weight of this limb row and the limb sum up to it.
+    const phase = row % r;
+    if (phase >= 1 && phase <= limbRows) {
+      w = phase === 1 ? [1, 0, 0, 0] : E.mul(w, powers[POSEIDON2_RATE] as Ext);
+      let row8: Ext = [0, 0, 0, 0];
+      for (let c = 0; c < POSEIDON2_RATE; c++)
+        row8 = E.add(row8, E.mulBase(powers[c] as Ext, (main[c] as Uint32Array)[row] as number));
+      total = E.add(total, E.mul(w, row8));
+    }
+    E.put(out[A_W] as Uint32Array, row, w);
+    E.put(out[A_T] as Uint32Array, row, total);
   }
   return out;
 }

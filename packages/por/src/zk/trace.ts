@@ -127,17 +127,6 @@ export function traceFromLimbs(
       }
     }
   }
-  // Running sums: acc_j steps up on each user's limb row of j's phase.
-  for (let j = 0; j < shape.slots; j++) {
-    const phase = 1 + Math.floor(j / POSEIDON2_RATE);
-    const column = trace[cols.acc(j)] as Uint32Array;
-    const rate = trace[j % POSEIDON2_RATE] as Uint32Array;
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      if (i % r === phase) acc = F.add(acc, rate[i] as number);
-      column[i] = acc;
-    }
-  }
   // Multiplicities of the byte table, on its first period.
   const counts = new Float64Array(Math.max(BYTE_TABLE, 1));
   for (let c = 0; c < POSEIDON2_RATE; c++) {

@@ -112,10 +112,15 @@ export function prove(parameters: ProveParameters): StarkProof {
   const z = drawOodPoint(transcript, layout);
   const g = F.rootOfUnity(layout.logN);
   const zg = E.mulBase(z, g);
-  const mainZ = packExt(mainCoeffs.map((c) => evalBaseAt(c, z)));
-  const mainZg = packExt(mainCoeffs.map((c) => evalBaseAt(c, zg)));
-  const auxZ = packExt(auxCoeffs.map((coords) => combineCoordinates(coords.map((c) => evalBaseAt(c, z)))));
-  const auxZg = packExt(auxCoeffs.map((coords) => combineCoordinates(coords.map((c) => evalBaseAt(c, zg)))));
+  // Every trace polynomial at z and z·g: one table of powers per point, then four base-field
+  // multiply-adds per coefficient instead of an extension multiplication.
+  const traceLen = Math.max(0, ...mainCoeffs.map((c) => c.length), ...auxCoeffs.flat().map((c) => c.length));
+  const zPowers = extPowers(z, traceLen);
+  const zgPowers = extPowers(zg, traceLen);
+  const mainZ = packExt(mainCoeffs.map((c) => evalBaseWith(c, zPowers)));
+  const mainZg = packExt(mainCoeffs.map((c) => evalBaseWith(c, zgPowers)));
+  const auxZ = packExt(auxCoeffs.map((coords) => combineCoordinates(coords.map((c) => evalBaseWith(c, zPowers)))));
+  const auxZg = packExt(auxCoeffs.map((coords) => combineCoordinates(coords.map((c) => evalBaseWith(c, zgPowers)))));
   const realChunks = chunkCoeffs.slice(0, layout.numChunks);
   const chunksZ = packExt(realChunks.map((chunk) => evalExtAt(chunk, z)));
   for (const [tag, v] of [
@@ -370,10 +375,33 @@ function combineCoordinates(values: readonly Ext[]): Ext {
   return acc;
 }
 
-function evalBaseAt(coeffs: Uint32Array, z: Readonly<Ext>): Ext {
-  let acc: Ext = [0, 0, 0, 0];
-  for (let i = coeffs.length - 1; i >= 0; i--) acc = E.addBase(E.mul(acc, z), coeffs[i] as number);
-  return acc;
+/** z^0 … z^(count−1), packed. */
+function extPowers(z: Readonly<Ext>, count: number): Uint32Array {
+  const out = new Uint32Array(4 * count);
+  let p: Ext = [1, 0, 0, 0];
+  for (let i = 0; i < count; i++) {
+    E.put(out, i, p);
+    p = E.mul(p, z);
+  }
+  return out;
+}
+
+/** Σ_i c_i·z^i for base coefficients, from a table of z's powers at least as long. */
+function evalBaseWith(coeffs: Uint32Array, powers: Uint32Array): Ext {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  for (let i = 0; i < coeffs.length; i++) {
+    const c = coeffs[i] as number;
+    if (c === 0) continue;
+    const j = 4 * i;
+    a0 = F.add(a0, F.mul(c, powers[j] as number));
+    a1 = F.add(a1, F.mul(c, powers[j + 1] as number));
+    a2 = F.add(a2, F.mul(c, powers[j + 2] as number));
+    a3 = F.add(a3, F.mul(c, powers[j + 3] as number));
+  }
+  return [a0, a1, a2, a3];
 }
 
 function evalExtAt(coeffs: Uint32Array, z: Readonly<Ext>): Ext {
