@@ -31,6 +31,7 @@ import {
   batchSumsDigest,
   checkStatement,
   planBatches,
+  roundCapacity,
   roundCommitment,
   roundTotals,
   ZK_PROOF_VERSION,
@@ -176,9 +177,9 @@ export function batchInfo(statement: BatchStatement, first: number): ZkBatchInfo
 
 /** Proves the round; returns the statement written to `DIR/zk/statement.json`. */
 export async function proveRound(o: ProveRoundOptions): Promise<ZkStatement> {
-  const capacity = o.capacity ?? DEFAULT_CAPACITY;
   const options = o.options ?? ZK_ROUND_OPTIONS;
   const witness = o.witness ?? readRoundWitness(o.dir);
+  const capacity = roundCapacity(witness.users.length, witness.assets.length, o.capacity ?? DEFAULT_CAPACITY);
   const shape = leafShape(witness.assets.length);
   const out = join(zkDir(o.dir), 'batches');
   mkdirSync(out, { recursive: true });

@@ -156,8 +156,9 @@ export function roundTotals(batches: readonly ZkBatchInfo[], assets: number, slo
 
 /**
  * The batch sizes for `users` users at `capacity`: ⌈users / capacity⌉ batches of near-equal size
- * (they differ by at most one), so none holds fewer than half its capacity — except a round
- * smaller than half of one batch, which is refused.
+ * (they differ by at most one), so none holds fewer than half its capacity. A single batch may
+ * hold fewer (its sums are the round's totals, public anyway): `roundCapacity` shrinks the
+ * capacity of a small round to fit.
  */
 export function planBatches(users: number, capacity: number): number[] {
   if (!Number.isInteger(users) || users < 1) throw new BaseError('POR_INVALID_INPUT', 'a round needs users');
@@ -165,13 +166,36 @@ export function planBatches(users: number, capacity: number): number[] {
   const base = Math.floor(users / count);
   const extra = users - base * count;
   const sizes = Array.from({ length: count }, (_, i) => base + (i < extra ? 1 : 0));
-  if ((sizes[count - 1] as number) * 2 < capacity) {
+  if (count > 1 && (sizes[count - 1] as number) * 2 < capacity) {
     throw new BaseError('POR_INVALID_INPUT', 'a batch would hold fewer than half its capacity of real users', {
       details: { reason: 'batch-too-small', users, capacity },
       hints: ['Use a smaller batch capacity (a power of two) for a round this small.'],
     });
   }
   return sizes;
+}
+
+/**
+ * The capacity a round is proven at: the requested one (a power of two), or for a round that fits
+ * one batch the smallest power of two holding it — but never below what the AIR needs (its trace
+ * must cover the 256-entry byte table).
+ */
+export function roundCapacity(users: number, assets: number, requested: number): number {
+  if (
+    !Number.isInteger(requested) ||
+    requested < 1 ||
+    (requested & (requested - 1)) !== 0 ||
+    requested > MAX_CAPACITY
+  ) {
+    throw new BaseError('POR_INVALID_INPUT', `the batch capacity must be a power of two up to ${MAX_CAPACITY}`, {
+      details: { reason: 'capacity', capacity: requested },
+    });
+  }
+  const shape = leafShape(assets);
+  const least = Math.max(1, 256 / shape.rowsPerUser);
+  let fit = least;
+  while (fit < users && fit < requested) fit *= 2;
+  return Math.max(least, Math.min(requested, fit));
 }
 
 /** The batch statement of one batch, as the verifier rebuilds it from the published files. */
@@ -217,7 +241,9 @@ export function checkStatement(statement: ZkStatement, liabilitiesTotals?: reado
     if (b.index !== i || b.first !== position) fail('batch-layout', 'batches are not contiguous', { batch: i });
     if (!Number.isInteger(b.users) || b.users < 1 || b.users > c)
       fail('batch-layout', 'a batch size is out of range', { batch: i });
-    if (b.users * 2 < c) fail('batch-too-small', 'a batch holds fewer than half its capacity', { batch: i });
+    if (statement.batches.length > 1 && b.users * 2 < c) {
+      fail('batch-too-small', 'a batch holds fewer than half its capacity', { batch: i });
+    }
     position += b.users;
   }
   if (position !== statement.users) fail('batch-layout', 'the batches do not add up to the users');

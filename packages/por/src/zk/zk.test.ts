@@ -21,6 +21,8 @@ import { batchFileName, proveRound, readRoundWitness, zkDir, zkInclusionProof } 
 import {
   batchNode,
   checkStatement,
+  planBatches,
+  roundCapacity,
   roundCommitment,
   roundTotals,
   verifyBatch,
@@ -252,5 +254,20 @@ describe('the batch prover refuses what the AIR forbids; a cheating prover is ca
     expect(reasonOf(() => checkStatement(statement))).toBe('statement:sum-may-wrap');
     void hashToElements;
     void writeFileSync;
+  });
+});
+
+describe('batch planning', () => {
+  it('splits into near-equal batches of at least half the capacity, and fits a small round in one', () => {
+    expect(planBatches(2_049, 1_024)).toEqual([683, 683, 683]);
+    expect(planBatches(10_000, 1_024)).toEqual(Array(10).fill(1_000));
+    expect(planBatches(1_025, 1_024)).toEqual([513, 512]);
+    expect(roundCapacity(10, 22, 1_024)).toBe(16);
+    expect(roundCapacity(300, 3, 128)).toBe(128);
+    expect(roundCapacity(5_000, 22, 1_024)).toBe(1_024);
+    expect(roundCapacity(100, 1, 1_024)).toBe(128);
+    expect(planBatches(10, 16)).toEqual([10]);
+    expect(reasonOf(() => roundCapacity(100, 3, 1_000))).toBe('POR_INVALID_INPUT:capacity');
+    expect(reasonOf(() => roundCapacity(100, 3, 2 ** 15))).toBe('POR_INVALID_INPUT:capacity');
   });
 });
