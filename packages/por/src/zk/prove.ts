@@ -27,6 +27,7 @@ import {
   roundTag,
 } from './leaf.js';
 import {
+  batchFileName,
   batchNode,
   batchSumsDigest,
   checkStatement,
@@ -60,6 +61,9 @@ export const ZK_ROUND_OPTIONS: ProofOptions = Object.freeze({
   grindingBits: 16,
   zeroKnowledge: true,
 });
+
+// Where a batch's files are named; re-exported for callers that import the prover module.
+export { batchFileName } from './round.js';
 
 /** The AIR module the pool's workers load (`buildAir`). */
 export const AIR_MODULE = new URL(import.meta.url.endsWith('.ts') ? './air.ts' : './air.js', import.meta.url).href;
@@ -130,10 +134,6 @@ export interface ProveRoundOptions {
 
 export function zkDir(dir: string): string {
   return join(dir, 'zk');
-}
-
-export function batchFileName(index: number, ext: 'json' | 'stark'): string {
-  return `${String(index).padStart(6, '0')}.${ext}`;
 }
 
 function writeAtomic(path: string, data: string | Uint8Array): void {

@@ -24,7 +24,7 @@ import {
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { userHashMessage } from '../encoding.js';
-import type { AssetSpec } from '../root.js';
+import type { AssetSpec, RootFile } from '../root.js';
 import { type BatchStatement, MAX_CAPACITY, SOLVENCY_AIR, solvencyAir, statementError } from './air.js';
 import {
   assetTotal,
@@ -103,6 +103,7 @@ export type ZkRejectReason =
   | 'malformed'
   | 'version'
   | 'round-mismatch'
+  | 'assets-mismatch'
   | 'wrong-round'
   | 'batch-layout'
   | 'batch-too-small'
@@ -127,6 +128,40 @@ export class ZkVerifyError extends BaseError {
 
 function fail(reason: ZkRejectReason, message: string, details: Record<string, string | number | boolean> = {}): never {
   throw new ZkVerifyError(reason, message, details);
+}
+
+/** A batch's published files: `zk/batches/<6-digit index>.json` and `.stark`. */
+export function batchFileName(index: number, ext: 'json' | 'stark'): string {
+  return `${String(index).padStart(6, '0')}.${ext}`;
+}
+
+function sameAssets(a: unknown, b: readonly AssetSpec[]): boolean {
+  return (
+    Array.isArray(a) &&
+    a.length === b.length &&
+    a.every((x, i) => x !== null && typeof x === 'object' && x.symbol === b[i]?.symbol && x.scale === b[i]?.scale)
+  );
+}
+
+/**
+ * Ties a statement to a signed (already verified) root: the same round, the same assets at the
+ * same scales, and — with `checkStatement` — C and T_a recomputed from the batches, T_a equal to
+ * the root's per-asset liabilities totals (read in units at each asset's scale).
+ */
+export function checkStatementForRoot(statement: ZkStatement, root: RootFile): void {
+  if (statement === null || typeof statement !== 'object') fail('malformed', 'the statement is not an object');
+  if (statement.roundId !== root.roundId)
+    fail('round-mismatch', `the statement is for round ${String(statement.roundId)}`);
+  if (!sameAssets(statement.assets, root.assets)) {
+    fail('assets-mismatch', "the statement's assets or scales differ from the signed root's");
+  }
+  let units: string[] = [];
+  try {
+    units = root.totals.map((t, i) => String(Decimal.parse(t, (root.assets[i] as AssetSpec).scale).units));
+  } catch {
+    fail('liabilities-mismatch', "the signed root's totals do not parse at their scales");
+  }
+  checkStatement(statement, units);
 }
 
 /** The right half of a batch's node: a hash of everything public about the batch but its leaves. */
@@ -301,8 +336,16 @@ export function verifyZkInclusion(
 ): { roundId: string; userId: string; balances: { symbol: string; balance: string }[]; commitment: string } {
   if (proof === null || typeof proof !== 'object') fail('malformed', 'the proof is not an object');
   if (proof.version !== ZK_PROOF_VERSION) fail('version', `the proof is not ${ZK_PROOF_VERSION}`);
+  // A string or fractional index would walk the same path bits: only whole numbers are positions.
+  for (const field of ['batch', 'slot', 'position'] as const) {
+    const value = proof[field];
+    if (!Number.isSafeInteger(value) || value < 0) fail('malformed', `the proof's ${field} is not a whole number`);
+  }
   if (statement !== undefined) {
     if (statement.roundId !== proof.roundId) fail('round-mismatch', 'the proof is for another round');
+    // Another scale would show the user a balance other than the committed units.
+    if (!sameAssets(proof.assets, statement.assets))
+      fail('assets-mismatch', "the proof's assets differ from the round's");
     if (statement.commitment !== proof.commitment) fail('round-mismatch', 'the proof names another commitment');
     const info = statement.batches[proof.batch];
     if (info === undefined || info.first + proof.slot !== proof.position || proof.slot >= info.users) {
