@@ -40,7 +40,8 @@ export {
   type SnapshotHeader,
 } from './snapshot.js';
 export * from './verify.js';
-// The zero-knowledge round: the solvency AIR, batches, aggregation, por-proof/v2.
+// The zero-knowledge round: the solvency AIR, batches, aggregation, por-proof/v2 (the PostgreSQL
+// proving queue is `@custos/por/queue`, apart: it loads pg-boss).
 export * from './zk/air.js';
 export * from './zk/leaf.js';
 export * from './zk/prove.js';

@@ -5,27 +5,58 @@
  * proof against the signed root (exit 0 valid, 1 invalid with the reason) — against a pinned key
  * with `--pubkey`, else against the root file's own key, saying so on stderr; `verify-okx` checks
  * OKX's published 2022 proof files and 2023 user-info files against their tree file.
+ *
+ * The zero-knowledge round: `prove` proves a built round's batches (worker threads here, or with
+ * `--database-url` through the PostgreSQL job queue that `worker` processes serve, on any hosts),
+ * writing DIR/zk/; `verify-zk` checks the statement (C, T_a against the round's liabilities), the
+ * batch proofs (all, or a random sample) and a user's proof, from the published files alone;
+ * `proof-zk` extracts a user's por-proof/v2.
  */
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomInt } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BaseError } from '@custos/core';
+import { BaseError, Decimal } from '@custos/core';
 import {
   type BuildProgress,
+  batchFileName,
+  batchStatementOf,
   buildLiabilitiesTree,
+  checkStatement,
+  checkStatementForRoot,
+  DEFAULT_CAPACITY,
   keyFingerprint,
+  MAX_CAPACITY,
+  parseRootFile,
+  planBatches,
+  proveRound,
   RoundReader,
+  readRoundWitness,
+  solvencyAir,
+  verifyBatch,
   verifyInclusionProof,
   verifyOkx2022Proof,
   verifyOkx2023,
+  verifyRootSignature,
+  verifyZkInclusion,
   writePublicationBundle,
+  type ZkBatchFile,
+  type ZkProgress,
+  type ZkStatement,
+  ZkVerifyError,
+  zkDir,
+  zkInclusionProof,
 } from '@custos/por';
+import type * as QueueModule from '@custos/por/queue';
+import { proofSecurity, type SecurityLevel } from '@custos/stark';
 import type { Command } from 'commander';
 import { callServer } from '../client.js';
 import { EXIT, printJson, usageError } from '../output.js';
 import { clientOptions } from './accounts.js';
 import { type ReservesFlags, reservesReport } from './por-reserves.js';
 import { readSecretFile } from './wallet.js';
+
+type Queue = typeof QueueModule;
 
 function wantsJson(command: Command): boolean {
   return command.optsWithGlobals<{ json?: boolean }>().json === true;
@@ -104,6 +135,167 @@ function progressBar(): (p: { phase: BuildProgress['phase'] | 'proofs'; done: nu
     const eta = fraction > 0 ? (seconds / fraction) * (1 - fraction) : 0;
     const line = `${phase.padEnd(7)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1).padStart(5)} %  ${seconds.toFixed(1)} s  eta ${eta.toFixed(0)} s`;
     process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+  };
+}
+
+/** The PostgreSQL proving queue (`@custos/por/queue`: pg-boss), loaded only by the commands that use it. */
+async function loadQueue(): Promise<Queue> {
+  return (await import('@custos/por/queue')) as Queue;
+}
+
+function integerFlag(value: string, flag: string, min: number, max: number): number {
+  if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw usageError(`${flag} must be an integer from ${min} to ${max}`);
+  return Number(value);
+}
+
+function capacityFlag(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CAPACITY;
+  const c = integerFlag(value, '--capacity', 2, MAX_CAPACITY);
+  if ((c & (c - 1)) !== 0) throw usageError('--capacity must be a power of two');
+  return c;
+}
+
+function databaseUrlFlag(value: string): string {
+  if (!/^postgres(ql)?:\/\//.test(value)) throw usageError('--database-url must be a postgres:// URL');
+  return value;
+}
+
+/** The zero-knowledge progress on stderr: batches, rate and ETA, at most 4 times a second. */
+function zkProgressLine(): (p: ZkProgress) => void {
+  let last = 0;
+  const tty = process.stderr.isTTY === true;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < 250 && p.done < p.total) return;
+    last = now;
+    const fraction = p.total > 0 ? p.done / p.total : 1;
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    const eta = p.etaSeconds === null ? '–' : `${p.etaSeconds.toFixed(0)} s`;
+    const line = `zk      [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1).padStart(5)} %  ${p.done}/${p.total} batches (${p.skipped} skipped)  ${p.rate.toFixed(1)}/min  eta ${eta}`;
+    process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+  };
+}
+
+/** Installs SIGINT/SIGTERM handlers that abort `controller`; a second signal exits at once. */
+function abortOnSignals(controller: AbortController, what: string): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT.negative);
+    process.stderr.write(`${what}: ${signal}, stopping (again to exit now)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+async function metricsServer(
+  port: string | undefined,
+  render: () => string,
+): Promise<{ close(): Promise<void> } | undefined> {
+  if (port === undefined) return undefined;
+  const { serveMetrics } = await loadQueue();
+  const server = await serveMetrics(integerFlag(port, '--metrics-port', 0, 65535), render);
+  process.stderr.write(`metrics at http://0.0.0.0:${server.port}/metrics\n`);
+  return server;
+}
+
+function readStatement(round: string): ZkStatement {
+  const path = join(zkDir(round), 'statement.json');
+  if (!existsSync(path))
+    throw usageError(`${round} holds no zero-knowledge statement (zk/statement.json): run custos por prove first`);
+  return readJson(path, '--round') as ZkStatement;
+}
+
+/**
+ * Ties the statement to the round's liabilities: T_a must equal the private build record's totals
+ * (DIR/build.json) when it is there, and the signed root's (DIR/root.json, its signature checked,
+ * pinned to `pubkey` when given) when that is. Says where the liabilities came from, and whether
+ * the signer was pinned.
+ */
+function checkLiabilities(
+  round: string,
+  statement: ZkStatement,
+  pubkey: string | undefined,
+): { sources: string[]; pinned: boolean | null } {
+  const sources: string[] = [];
+  let pinned: boolean | null = null;
+  const build = join(round, 'build.json');
+  if (existsSync(build)) {
+    const totals = (readJson(build, '--round') as { totals?: unknown }).totals;
+    if (Array.isArray(totals)) {
+      checkStatement(statement, totals.map(String));
+      sources.push('build.json');
+    }
+  }
+  const rootPath = join(round, 'root.json');
+  if (existsSync(rootPath)) {
+    const root = parseRootFile(readJson(rootPath, '--round'));
+    pinned = verifyRootSignature(root, pubkey).pinned;
+    checkStatementForRoot(statement, root);
+    sources.push('root.json');
+  } else if (pubkey !== undefined) throw usageError(`--pubkey given, but ${round} holds no root.json`);
+  if (sources.length === 0) checkStatement(statement);
+  return { sources, pinned };
+}
+
+/** `n` distinct batch indices out of `count`, drawn with node:crypto. */
+function sampleIndices(count: number, n: number): number[] {
+  const all = Array.from({ length: count }, (_, i) => i);
+  if (n >= count) return all;
+  for (let i = 0; i < n; i++) {
+    const j = i + randomInt(count - i);
+    [all[i], all[j]] = [all[j] as number, all[i] as number];
+  }
+  return all.slice(0, n).sort((a, b) => a - b);
+}
+
+function minSecurity(a: SecurityLevel | null, b: SecurityLevel | null): SecurityLevel | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return { conjectured: Math.min(a.conjectured, b.conjectured), proven: Math.min(a.proven, b.proven) };
+}
+
+function readBatchFiles(round: string, index: number): { file: ZkBatchFile; proof: Uint8Array } | undefined {
+  const dir = join(zkDir(round), 'batches');
+  const json = join(dir, batchFileName(index, 'json'));
+  const stark = join(dir, batchFileName(index, 'stark'));
+  if (!existsSync(json) || !existsSync(stark)) return undefined;
+  let file: ZkBatchFile;
+  try {
+    file = JSON.parse(readFileSync(json, 'utf8')) as ZkBatchFile;
+  } catch {
+    throw new ZkVerifyError('malformed', `batch ${index}: the leaves file is not JSON`, { batch: index });
+  }
+  return { file, proof: new Uint8Array(readFileSync(stark)) };
+}
+
+/** The summary `custos por prove` prints. */
+function proveSummary(round: string, statement: ZkStatement, extra: Record<string, unknown>) {
+  const first = statement.batches[0];
+  const files = first === undefined ? undefined : readBatchFiles(round, first.index);
+  const securityBits =
+    first === undefined || files === undefined
+      ? null
+      : proofSecurity(solvencyAir(batchStatementOf(statement, first, files.file)), { options: statement.options });
+  return {
+    round,
+    roundId: statement.roundId,
+    users: statement.users,
+    capacity: statement.capacity,
+    batches: statement.batches.length,
+    commitment: statement.commitment,
+    totals: statement.assets.map((a, i) => ({
+      asset: a.symbol,
+      units: statement.totals[i] as string,
+      total: Decimal.fromUnits(BigInt(statement.totals[i] as string), a.scale).toString(),
+    })),
+    securityBits,
+    ...extra,
   };
 }
 
@@ -308,5 +500,269 @@ export function registerPor(program: Command): void {
       if (flags.userInfo === undefined || flags.tree === undefined)
         throw usageError('give --proof <2022 file>, or --user-info <file> with --tree <file>');
       printJson(verifyOkx2023(readJson(flags.userInfo, '--user-info'), readFileSync(flags.tree, 'utf8')));
+    });
+
+  por
+    .command('prove')
+    .description('prove a built round with zero knowledge (DIR/zk/: batch proofs, statement.json); run again to resume')
+    .requiredOption('--round <dir>', 'round directory (custos por build)')
+    .option('--capacity <n>', `users per batch, a power of two (default ${DEFAULT_CAPACITY})`)
+    .option(
+      '--workers <n>',
+      'proving threads here (default: one per core); with --database-url, queue workers in this process (0: external workers only)',
+    )
+    .option('--database-url <url>', 'prove through the PostgreSQL job queue, served by `custos por worker` processes')
+    .option(
+      '--lease-seconds <s>',
+      'with --database-url: a batch whose worker is silent this long goes to another',
+      '60',
+    )
+    .option('--metrics-port <port>', 'serve progress as Prometheus text at http://0.0.0.0:PORT/metrics')
+    .action(
+      async (
+        flags: {
+          round: string;
+          capacity?: string;
+          workers?: string;
+          databaseUrl?: string;
+          leaseSeconds: string;
+          metricsPort?: string;
+        },
+        command: Command,
+      ) => {
+        const capacity = capacityFlag(flags.capacity);
+        const queued = flags.databaseUrl !== undefined;
+        const databaseUrl = queued ? databaseUrlFlag(flags.databaseUrl as string) : undefined;
+        const workers =
+          flags.workers === undefined ? availableParallelism() : integerFlag(flags.workers, '--workers', 0, 256);
+        if (!queued && workers === 0) throw usageError('--workers 0 needs --database-url (external workers)');
+        const leaseSeconds = integerFlag(flags.leaseSeconds, '--lease-seconds', 2, 3600);
+        if (!existsSync(join(flags.round, 'root.json'))) throw usageError(`--round ${flags.round} holds no round`);
+        const witness = readRoundWitness(flags.round);
+        let latest: ZkProgress = {
+          done: 0,
+          total: planBatches(witness.users.length, capacity).length,
+          skipped: 0,
+          rate: 0,
+          etaSeconds: null,
+        };
+        const line = zkProgressLine();
+        const onProgress = (p: ZkProgress) => {
+          latest = p;
+          line(p);
+        };
+        const queue = queued || flags.metricsPort !== undefined ? await loadQueue() : undefined;
+        const metrics = await metricsServer(flags.metricsPort, () =>
+          (queue as Queue).metricsText((queue as Queue).coordinatorMetrics(witness.roundId, latest)),
+        );
+        const started = performance.now();
+        const log = (text: string) => process.stderr.write(`${text}\n`);
+        try {
+          let statement: ZkStatement;
+          let extra: Record<string, unknown>;
+          if (queue !== undefined && databaseUrl !== undefined) {
+            const result = await queue.proveRoundOnQueue({
+              dir: flags.round,
+              databaseUrl,
+              capacity,
+              witness,
+              leaseSeconds,
+              localWorkers: workers,
+              onProgress,
+              log,
+            });
+            statement = result.statement;
+            extra = {
+              proven: statement.batches.length - result.skipped - result.found,
+              skipped: result.skipped,
+              queue: { queued: result.queued, found: result.found },
+            };
+          } else {
+            statement = await proveRound({
+              dir: flags.round,
+              capacity,
+              workers,
+              witness,
+              onProgress,
+            });
+            extra = { proven: latest.done - latest.skipped, skipped: latest.skipped };
+          }
+          if (process.stderr.isTTY) process.stderr.write('\n');
+          const summary = proveSummary(flags.round, statement, {
+            ...extra,
+            seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+          });
+          if (wantsJson(command)) {
+            printJson(summary);
+            return;
+          }
+          const bits = summary.securityBits;
+          process.stdout.write(
+            `round ${summary.roundId}: ${summary.users} users in ${summary.batches} batches of capacity ${summary.capacity}; ${String(extra.proven)} proven, ${String(extra.skipped)} skipped\n` +
+              `C    ${summary.commitment}\n` +
+              summary.totals.map((t) => `T    ${t.asset} ${t.total}\n`).join('') +
+              (bits === null ? '' : `security: ${bits.conjectured} bits conjectured, ${bits.proven} bits proven\n`),
+          );
+        } finally {
+          await metrics?.close();
+        }
+      },
+    );
+
+  por
+    .command('worker')
+    .description('prove batches from the PostgreSQL job queue (custos por prove --database-url) until SIGINT/SIGTERM')
+    .requiredOption('--database-url <url>', 'the queue’s PostgreSQL database')
+    .option('--id <name>', 'this worker’s name in logs and the results table (default host:pid)')
+    .option('--threads <n>', 'batches proven at once, one thread each (default: one per core)')
+    .option('--metrics-port <port>', 'serve progress as Prometheus text at http://0.0.0.0:PORT/metrics')
+    .action(
+      async (flags: { databaseUrl: string; id?: string; threads?: string; metricsPort?: string }, command: Command) => {
+        const databaseUrl = databaseUrlFlag(flags.databaseUrl);
+        const concurrency =
+          flags.threads === undefined ? availableParallelism() : integerFlag(flags.threads, '--threads', 1, 256);
+        if (flags.id !== undefined && !/^[\w.:@-]{1,64}$/.test(flags.id))
+          throw usageError('--id must be 1 to 64 letters, digits or . : @ - _');
+        const queue = await loadQueue();
+        let latest: Parameters<typeof queue.workerMetrics>[0] = {
+          worker: flags.id ?? '',
+          proven: 0,
+          skipped: 0,
+          failed: 0,
+          active: 0,
+          queued: null,
+          rate: null,
+          etaSeconds: null,
+        };
+        let shown = '';
+        const metrics = await metricsServer(flags.metricsPort, () => queue.metricsText(queue.workerMetrics(latest)));
+        const controller = new AbortController();
+        const release = abortOnSignals(controller, 'worker');
+        try {
+          const summary = await queue.runBatchWorker({
+            databaseUrl,
+            workerId: flags.id,
+            concurrency,
+            signal: controller.signal,
+            log: (text) => process.stderr.write(`${text}\n`),
+            onProgress: (p) => {
+              latest = p;
+              const eta = p.etaSeconds === null ? '–' : `${p.etaSeconds.toFixed(0)} s`;
+              const text = `worker ${p.worker}: ${p.proven} proven, ${p.skipped} skipped, ${p.failed} failed; queue ${p.queued ?? '?'} waiting, ${p.rate === null ? '–' : p.rate.toFixed(1)}/min, eta ${eta}`;
+              if (text !== shown) process.stderr.write(`${text}\n`);
+              shown = text;
+            },
+          });
+          if (wantsJson(command)) printJson(summary);
+          else
+            process.stdout.write(
+              `worker ${summary.worker}: ${summary.proven} proven, ${summary.skipped} skipped, ${summary.failed} failed\n`,
+            );
+        } finally {
+          release();
+          await metrics?.close();
+        }
+      },
+    );
+
+  por
+    .command('verify-zk')
+    .description(
+      'verify a zero-knowledge round from its published files: C and T_a, the batch proofs, a user’s proof (exit 0 valid, 1 rejected)',
+    )
+    .requiredOption('--round <dir>', 'the round directory (zk/ and root.json are enough)')
+    .option('--user-proof <file>', 'a user’s por-proof/v2 to check against the statement')
+    .option('--sample <n>', 'check n batch proofs drawn at random instead of all')
+    .option('--min-security <bits>', 'least conjectured security accepted', '100')
+    .option('--pubkey <key>', "the exchange's Ed25519 public key the signed root must carry (hex, or a file)")
+    .action(
+      (
+        flags: { round: string; userProof?: string; sample?: string; minSecurity: string; pubkey?: string },
+        command: Command,
+      ) => {
+        const minSecurityBits = integerFlag(flags.minSecurity, '--min-security', 0, 256);
+        const sample = flags.sample === undefined ? undefined : integerFlag(flags.sample, '--sample', 1, 2 ** 30);
+        const pubkey = flags.pubkey === undefined ? undefined : readPublicKey(flags.pubkey);
+        const statement = readStatement(flags.round);
+        const userProof = flags.userProof === undefined ? undefined : readJson(flags.userProof, '--user-proof');
+        let checked = 0;
+        let security: SecurityLevel | null = null;
+        let user: string | undefined;
+        let liabilities: { sources: string[]; pinned: boolean | null } | undefined;
+        let rejection: { reason: string; message: string } | null = null;
+        try {
+          liabilities = checkLiabilities(flags.round, statement, pubkey);
+          const indices =
+            sample === undefined
+              ? statement.batches.map((b) => b.index)
+              : sampleIndices(statement.batches.length, sample);
+          for (const index of indices) {
+            const info = statement.batches[index];
+            const files = info === undefined ? undefined : readBatchFiles(flags.round, index);
+            if (info === undefined || files === undefined) {
+              rejection = { reason: 'batch-missing', message: `batch ${index}: its leaves or proof file is missing` };
+              break;
+            }
+            const verified = verifyBatch(statement, info, files.file, files.proof, minSecurityBits);
+            security = minSecurity(security, verified.securityBits);
+            checked++;
+          }
+          if (rejection === null && userProof !== undefined)
+            user = verifyZkInclusion(userProof as Parameters<typeof verifyZkInclusion>[0], statement).userId;
+        } catch (error) {
+          // A rejected statement, batch or user proof; or a root file that is malformed or whose
+          // signature fails (POR_PROOF_INVALID / POR_SIGNATURE_INVALID, with the reason).
+          if (error instanceof ZkVerifyError) rejection = { reason: error.reason, message: error.shortMessage };
+          else if (
+            error instanceof BaseError &&
+            (error.code === 'POR_PROOF_INVALID' || error.code === 'POR_SIGNATURE_INVALID')
+          ) {
+            rejection = { reason: String(error.details.reason ?? 'root-signature'), message: error.shortMessage };
+          } else throw error;
+        }
+        const sources = liabilities?.sources.join(' and ') ?? '';
+        if (rejection === null && sources === '')
+          process.stderr.write('custos: no build.json or root.json: T_a not compared with the liabilities\n');
+        if (rejection === null && liabilities?.pinned === false) {
+          process.stderr.write(
+            "custos: signer not pinned: root.json is checked against its own key; pass --pubkey to require the exchange's key\n",
+          );
+        }
+        const result = {
+          valid: rejection === null,
+          reason: rejection?.reason ?? null,
+          ...(rejection === null ? {} : { message: rejection.message }),
+          roundId: statement.roundId,
+          commitment: statement.commitment,
+          batches: statement.batches.length,
+          batchesChecked: checked,
+          securityBits: security,
+          ...(sources === '' ? {} : { liabilities: sources }),
+          ...(user === undefined ? {} : { userId: user }),
+        };
+        if (wantsJson(command)) printJson(result);
+        else if (rejection === null) {
+          process.stdout.write(
+            `valid: round ${statement.roundId}, ${checked} of ${statement.batches.length} batch proofs checked, C and T_a recomputed${sources === '' ? '' : ` and equal to ${sources}`}${user === undefined ? '' : `, user ${user} included`}` +
+              (security === null
+                ? '\n'
+                : `; security ${security.conjectured} bits conjectured, ${security.proven} bits proven\n`),
+          );
+        } else process.stdout.write(`rejected: ${rejection.reason}: ${rejection.message}\n`);
+        process.exitCode = rejection === null ? EXIT.ok : EXIT.negative;
+      },
+    );
+
+  por
+    .command('proof-zk')
+    .description("one user's zero-knowledge inclusion proof (por-proof/v2: hashes only) from a proven round")
+    .requiredOption('--round <dir>', 'round directory (built and proven)')
+    .requiredOption('--user <id>', 'user id')
+    .option('--out <file>', 'write the proof here instead of stdout')
+    .action((flags: { round: string; user: string; out?: string }) => {
+      readStatement(flags.round);
+      const proof = zkInclusionProof(flags.round, flags.user);
+      if (flags.out === undefined) printJson(proof);
+      else writeFileSync(flags.out, `${JSON.stringify(proof, null, 2)}\n`);
     });
 }

@@ -126,6 +126,8 @@ export interface ProveRoundOptions {
   workers?: number;
   options?: ProofOptions;
   onProgress?: (progress: ZkProgress) => void;
+  /** Batches in flight at once (default: worker threads + 1, or 64 with `proveBatch`). */
+  concurrency?: number;
   /** Proves one batch elsewhere (the job queue); resolves to the encoded proof. */
   proveBatch?: (job: BatchJob) => Promise<Uint8Array>;
   /** The witness, when the caller has it already. */
@@ -201,7 +203,11 @@ export async function proveRound(o: ProveRoundOptions): Promise<ZkStatement> {
       etaSeconds: rate > 0 ? ((total - done) / rate) * 60 : null,
     });
   };
-  const running: Promise<void>[] = [];
+  // Batches in flight: a trace each in memory. Locally one per worker thread and one being built;
+  // through a queue as many as its workers may take at once.
+  const limit = o.concurrency ?? (pool !== undefined ? pool.size + 1 : 64);
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   try {
     for (const batch of roundBatches(witness, capacity)) {
       const info = batchInfo(batch.statement, batch.first);
@@ -242,19 +248,25 @@ export async function proveRound(o: ProveRoundOptions): Promise<ZkStatement> {
               })
               .then((r) => r.proof)
           : (o.proveBatch as (job: BatchJob) => Promise<Uint8Array>)(job)
-      ).then((proof) => {
-        writeAtomic(proofPath, proof);
-        done++;
-        proven++;
-        report();
-      });
-      running.push(proving);
-      // Keep at most a few traces in memory beyond the ones being proven.
-      const limit = (pool?.size ?? 4) + 1;
-      if (running.length >= limit)
-        await Promise.race(running.map((p, i) => p.then(() => i))).then((i) => running.splice(i, 1));
+      ).then(
+        (proof) => {
+          writeAtomic(proofPath, proof);
+          done++;
+          proven++;
+          report();
+        },
+        (error: unknown) => {
+          failure ??= { error };
+        },
+      );
+      // Tracked settled-only, so a second failure while the first is reported is not unhandled.
+      running.add(proving);
+      void proving.finally(() => running.delete(proving));
+      while (running.size >= limit && failure === undefined) await Promise.race(running);
+      if (failure !== undefined) break;
     }
     await Promise.all(running);
+    if (failure !== undefined) throw failure.error;
   } finally {
     await pool?.close();
   }
