@@ -235,6 +235,29 @@ describe('the batch prover refuses what the AIR forbids; a cheating prover is ca
     );
   }, 120_000);
 
+  it('an altered batch sum: the honest prover refuses the trace; a cheating proof of it is rejected', async () => {
+    const { verifyBytes } = await import('@custos/stark/verifier');
+    const input = { assets, capacity, batch: 0, roundTag: tag };
+    const alter = (s: ReturnType<typeof batchTrace>['statement']) => {
+      const limbSums = s.limbSums.slice();
+      limbSums[2] = F.add(limbSums[2] as number, 1);
+      return { ...s, limbSums };
+    };
+    const honest = batchTrace(users, input);
+    expect(() => prove({ air: solvencyAir(alter(honest.statement)), trace: honest.trace, options: FAST })).toThrow(
+      /does not satisfy the AIR \(last-row\)/,
+    );
+    const cheating = batchTrace(users, input);
+    const altered = alter(cheating.statement);
+    const proof = encodeProof(
+      prove({ air: solvencyAir(altered), trace: cheating.trace, options: FAST, unsafeSkipChecks: true }),
+    );
+    expect(verifyBytes({ air: solvencyAir(altered), bytes: proof, minSecurityBits: 90 })).toMatchObject({
+      valid: false,
+      reason: 'ood-constraints',
+    });
+  }, 120_000);
+
   it('a batch statement whose sums could wrap is refused before any proof is read', () => {
     const statement: ZkStatement = {
       version: 'por-zk/v1',
