@@ -624,16 +624,7 @@ export function registerPor(program: Command): void {
         if (flags.id !== undefined && !/^[\w.:@-]{1,64}$/.test(flags.id))
           throw usageError('--id must be 1 to 64 letters, digits or . : @ - _');
         const queue = await loadQueue();
-        let latest: Parameters<typeof queue.workerMetrics>[0] = {
-          worker: flags.id ?? '',
-          proven: 0,
-          skipped: 0,
-          failed: 0,
-          active: 0,
-          queued: null,
-          rate: null,
-          etaSeconds: null,
-        };
+        let latest: Parameters<typeof queue.workerMetrics>[0] = queue.idleWorkerProgress(flags.id ?? '');
         let shown = '';
         const metrics = await metricsServer(flags.metricsPort, () => queue.metricsText(queue.workerMetrics(latest)));
         const controller = new AbortController();

@@ -26,19 +26,13 @@ import { buildLiabilitiesTree } from '../build.js';
 import { writePublicationBundle } from '../bundle.js';
 import type { AssetSpec } from '../root.js';
 import { writeSnapshot } from '../testing/snapshot.js';
+import { ZK_TEST_OPTIONS } from '../testing/zk.js';
 import { batchFileName, proveRound, zkInclusionProof } from './prove.js';
 import { verifyBatch, verifyZkInclusion, type ZkBatchFile, type ZkInclusionProof, type ZkStatement } from './round.js';
 
 const CHROMIUM = process.env.CUSTOS_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
-const FAST = {
-  logBlowup: 3,
-  numQueries: 34,
-  logFoldingFactor: 3,
-  logFinalDegree: 3,
-  grindingBits: 8,
-  zeroKnowledge: true,
-};
+const FAST = ZK_TEST_OPTIONS;
 const SEED = new Uint8Array(32).map((_, i) => 40 + i);
 const PUBKEY = bytesToHex(ed25519.getPublicKey(SEED));
 

@@ -16,6 +16,7 @@ import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildLiabilitiesTree } from '../build.js';
 import { writeSnapshot } from '../testing/snapshot.js';
+import { ZK_TEST_OPTIONS } from '../testing/zk.js';
 import { statementPublicInputs } from './air.js';
 import { type BatchJob, batchFileName, type RoundWitness, readRoundWitness, roundBatches, zkDir } from './prove.js';
 import {
@@ -37,14 +38,7 @@ import {
 } from './queue.js';
 import { checkStatement, verifyBatch, type ZkBatchFile } from './round.js';
 
-const FAST = {
-  logBlowup: 3,
-  numQueries: 34,
-  logFoldingFactor: 3,
-  logFinalDegree: 3,
-  grindingBits: 8,
-  zeroKnowledge: true,
-};
+const FAST = ZK_TEST_OPTIONS;
 const CAPACITY = 128;
 let dir: string;
 let round: string;

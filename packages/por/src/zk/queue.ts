@@ -574,6 +574,11 @@ export async function queueBatchProver(o: QueueBatchProverOptions): Promise<Queu
 // ---------------------------------------------------------------------------------------------
 // Worker
 
+/** A worker's progress before its first job. */
+export function idleWorkerProgress(worker: string): WorkerProgress {
+  return { worker, proven: 0, skipped: 0, failed: 0, active: 0, queued: null, rate: null, etaSeconds: null };
+}
+
 export interface WorkerProgress {
   worker: string;
   /** Batches this worker proved and stored. */
@@ -638,16 +643,7 @@ export async function runBatchWorker(o: BatchWorkerOptions): Promise<WorkerSumma
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) stop.abort();
   const pool = new ProverPool(concurrency);
-  const progress: WorkerProgress = {
-    worker,
-    proven: 0,
-    skipped: 0,
-    failed: 0,
-    active: 0,
-    queued: null,
-    rate: null,
-    etaSeconds: null,
-  };
+  const progress = idleWorkerProgress(worker);
   const report = () => o.onProgress?.({ ...progress });
   let statsAt = 0;
   const refreshStats = async () => {

@@ -25,6 +25,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { userHashMessage } from '../encoding.js';
 import type { AssetSpec, RootFile } from '../root.js';
+import type { InclusionProof } from '../verify.js';
 import { type BatchStatement, MAX_CAPACITY, SOLVENCY_AIR, solvencyAir, statementError } from './air.js';
 import {
   assetTotal,
@@ -77,16 +78,13 @@ export interface ZkBatchFile {
   leaves: string;
 }
 
-/** A user's `por-proof/v2`: Poseidon2 hashes only, no sibling sums. */
-export interface ZkInclusionProof {
+/**
+ * A user's `por-proof/v2`: the round, user, salt, assets, balances and position as in v1, then
+ * Poseidon2 hashes only — no sibling sums.
+ */
+export interface ZkInclusionProof
+  extends Pick<InclusionProof, 'roundId' | 'userId' | 'salt' | 'assets' | 'balances' | 'position'> {
   version: typeof ZK_PROOF_VERSION;
-  roundId: string;
-  userId: string;
-  salt: string;
-  assets: AssetSpec[];
-  /** The user's balances, decimal strings at each asset's scale, in asset order. */
-  balances: string[];
-  position: number;
   batch: number;
   /** The leaf's slot in its batch. */
   slot: number;

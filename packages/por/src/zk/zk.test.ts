@@ -15,6 +15,7 @@ import { encodeProof, field as F, prove } from '@custos/stark';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLiabilitiesTree } from '../build.js';
 import { writeSnapshot } from '../testing/snapshot.js';
+import { ZK_TEST_OPTIONS } from '../testing/zk.js';
 import { solvencyAir } from './air.js';
 import { hashToElements, leafShape, roundTag } from './leaf.js';
 import { batchFileName, proveRound, readRoundWitness, zkDir, zkInclusionProof } from './prove.js';
@@ -34,14 +35,7 @@ import {
 import { batchTrace, traceFromLimbs } from './trace.js';
 
 const SEED = new Uint8Array(32).fill(7);
-const FAST = {
-  logBlowup: 3,
-  numQueries: 34,
-  logFoldingFactor: 3,
-  logFinalDegree: 3,
-  grindingBits: 8,
-  zeroKnowledge: true,
-};
+const FAST = ZK_TEST_OPTIONS;
 let dir: string;
 let round: string;
 let statement: ZkStatement;
