@@ -187,10 +187,24 @@ describe('custos por prove, worker, verify-zk (2,048 users × 2 assets, capacity
   }, 150_000);
 
   it("verify-zk on the published files alone, with a user's por-proof/v2; a tampered batch proof exits 1 with the reason", async () => {
+    // The publication bundle holds the signed root, the statement and every batch's files.
     const published = join(dir, 'published');
-    mkdirSync(published);
-    cpSync(join(A, 'zk'), join(published, 'zk'), { recursive: true });
-    cpSync(join(A, 'root.json'), join(published, 'root.json'));
+    const bundled = await run([
+      'por',
+      'bundle',
+      '--round',
+      A,
+      '--out',
+      published,
+      '--pubkey',
+      PUBKEY,
+      '--zk-sample',
+      '2',
+    ]);
+    expect(bundled.code, bundled.stderr).toBe(0);
+    const bundle = JSON.parse(bundled.stdout) as { files: string[] };
+    expect(bundle.files).toEqual(expect.arrayContaining(['root.json', 'zk/statement.json', 'zk/batches/000000.stark']));
+    expect(readFileSync(join(published, 'index.html'), 'utf8')).toContain('"sample":2');
     const userProof = join(dir, 'user.json');
     const extracted = await run(['por', 'proof-zk', '--round', A, '--user', users[1] as string, '--out', userProof]);
     expect(extracted.code, extracted.stderr).toBe(0);

@@ -469,20 +469,37 @@ export function registerPor(program: Command): void {
     .requiredOption('--out <dir>', 'the bundle directory (new or empty; not inside the round directory)')
     .option('--reserves <file>', 'the reserves table (custos por reserves --json)')
     .option('--pubkey <key>', "the exchange's Ed25519 public key the page pins (hex, or a file)")
-    .action(async (flags: { round: string; out: string; reserves?: string; pubkey?: string }) => {
-      const bundle = await writePublicationBundle({
-        round: flags.round,
-        out: flags.out,
-        ...(flags.reserves === undefined ? {} : { reserves: readJson(flags.reserves, '--reserves') }),
-        ...(flags.pubkey === undefined ? {} : { publicKey: readPublicKey(flags.pubkey) }),
-      });
-      if (!bundle.pinned) {
-        process.stderr.write(
-          `custos: signer not pinned: the page pins the root's own key ${bundle.fingerprint} (fingerprint); pass --pubkey to pin the exchange's key\n`,
-        );
-      }
-      printJson(bundle);
-    });
+    .option('--zk-sample <n>', 'zero-knowledge round: batch proofs the page checks besides the user’s own (default 4)')
+    .option('--min-security <bits>', 'zero-knowledge round: least conjectured bits the page accepts (default 100)')
+    .action(
+      async (flags: {
+        round: string;
+        out: string;
+        reserves?: string;
+        pubkey?: string;
+        zkSample?: string;
+        minSecurity?: string;
+      }) => {
+        const bundle = await writePublicationBundle({
+          round: flags.round,
+          out: flags.out,
+          ...(flags.zkSample === undefined
+            ? {}
+            : { zkSample: integerFlag(flags.zkSample, '--zk-sample', 0, 1_000_000) }),
+          ...(flags.minSecurity === undefined
+            ? {}
+            : { minSecurityBits: integerFlag(flags.minSecurity, '--min-security', 1, 256) }),
+          ...(flags.reserves === undefined ? {} : { reserves: readJson(flags.reserves, '--reserves') }),
+          ...(flags.pubkey === undefined ? {} : { publicKey: readPublicKey(flags.pubkey) }),
+        });
+        if (!bundle.pinned) {
+          process.stderr.write(
+            `custos: signer not pinned: the page pins the root's own key ${bundle.fingerprint} (fingerprint); pass --pubkey to pin the exchange's key\n`,
+          );
+        }
+        printJson(bundle);
+      },
+    );
 
   por
     .command('verify-okx')
