@@ -8,7 +8,7 @@
  * running the coordinator again proves nothing. `verify-zk` works on the published files alone
  * and refuses a tampered batch proof (exit 1, with the reason); bad input exits 2 with one line.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@custos/db/testing';
