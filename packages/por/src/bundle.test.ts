@@ -8,7 +8,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLiabilitiesTree } from './build.js';
 import { writePublicationBundle } from './bundle.js';
 import { RoundReader } from './proof.js';
+import { serveDir } from './testing/serve.js';
 import { type GeneratedSnapshot, writeSnapshot } from './testing/snapshot.js';
 
 const CHROMIUM = process.env.CUSTOS_CHROMIUM ?? '/usr/bin/chromium';
@@ -112,35 +112,6 @@ describe('writePublicationBundle (300 users × 4 assets)', () => {
     });
   });
 });
-
-interface Recorded {
-  method: string;
-  url: string;
-  body: string;
-}
-
-/** Serves a directory and records every request the page makes. */
-async function serveDir(root: string): Promise<{ server: Server; url: string; requests: Recorded[] }> {
-  const requests: Recorded[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      const name = (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '').slice(1);
-      const path = join(root, name);
-      if (!/^[a-z.]+$/.test(name) || !existsSync(path)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': name.endsWith('.html') ? 'text/html' : 'application/json' });
-      res.end(readFileSync(path));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return { server, url: `http://127.0.0.1:${port}/`, requests };
-}
 
 describe.skipIf(skipBrowser)('the publication page in headless Chromium (300 users × 4 assets)', () => {
   it('verifies a proof file in the page, refuses a tampered one and an altered root, and sends nothing', async () => {

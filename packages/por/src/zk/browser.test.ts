@@ -13,9 +13,8 @@
  * it makes no request at all.
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Decimal } from '@custos/core';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -25,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLiabilitiesTree } from '../build.js';
 import { writePublicationBundle } from '../bundle.js';
 import type { AssetSpec } from '../root.js';
+import { type RecordedRequest, serveDir } from '../testing/serve.js';
 import { writeSnapshot } from '../testing/snapshot.js';
 import { ZK_TEST_OPTIONS } from '../testing/zk.js';
 import { batchFileName, proveRound, zkInclusionProof } from './prove.js';
@@ -129,40 +129,6 @@ describe('the publication bundle of a zero-knowledge round (300 users × 3 asset
   });
 });
 
-interface Recorded {
-  method: string;
-  url: string;
-  body: string;
-}
-
-/** Serves a directory (its files only, no listing) and records every request. */
-async function serveDir(root: string): Promise<{ server: Server; url: string; requests: Recorded[] }> {
-  const requests: Recorded[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      const path = (req.url ?? '/').split('?')[0] as string;
-      const name = path === '/' ? 'index.html' : normalize(decodeURIComponent(path)).slice(1);
-      const file = join(root, name);
-      if (!/^(zk\/(batches\/)?)?[a-z0-9.]+$/.test(name) || !existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      const type = name.endsWith('.html')
-        ? 'text/html'
-        : name.endsWith('.json')
-          ? 'application/json'
-          : 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(readFileSync(file));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return { server, url: `http://127.0.0.1:${port}/`, requests };
-}
-
 /** One unit more in the first balance: still a well-formed amount, no longer the committed one. */
 function bumped(p: ZkInclusionProof): ZkInclusionProof {
   const b = p.balances[0] as string;
@@ -207,7 +173,7 @@ describe('the zero-knowledge publication page in headless Chromium', () => {
       const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      const seen: Recorded[] = [];
+      const seen: RecordedRequest[] = [];
       page.on('request', (r) => seen.push({ method: r.method(), url: r.url(), body: r.postData() ?? '' }));
       await page.goto(served.url);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
