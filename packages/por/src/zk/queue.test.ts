@@ -49,6 +49,18 @@ let dropDatabase: () => Promise<void>;
 
 const freshSchema = (): QueueConnection => ({ databaseUrl, schema: `zk_${randomBytes(5).toString('hex')}` });
 
+/** A pg-boss client on a test's schema that only fetches and inspects jobs (no maintenance, no cron). */
+function bareBoss(connection: QueueConnection): PgBoss {
+  const boss = new PgBoss({
+    connectionString: connection.databaseUrl,
+    schema: connection.schema as string,
+    supervise: false,
+    schedule: false,
+  });
+  boss.on('error', () => undefined);
+  return boss;
+}
+
 function codeAndReason(error: unknown): string {
   if (error instanceof BaseError) return `${error.code}:${String(error.details.reason)}`;
   throw error;
@@ -197,13 +209,7 @@ describe('the batch queue on PostgreSQL (300 users × 2 assets, 3 batches of cap
   it('a job whose worker died (fetched, lease never renewed) is proven by another after its 2 s lease', async () => {
     const connection = freshSchema();
     const prover = await queueBatchProver({ ...connection, witness, capacity: CAPACITY, leaseSeconds: 2, pollMs: 100 });
-    const dead = new PgBoss({
-      connectionString: databaseUrl,
-      schema: connection.schema as string,
-      supervise: false,
-      schedule: false,
-    });
-    dead.on('error', () => undefined);
+    const dead = bareBoss(connection);
     let worker: ReturnType<typeof startWorker> | undefined;
     try {
       const proving = prover.proveBatch(jobs[0] as BatchJob);
@@ -231,13 +237,7 @@ describe('the batch queue on PostgreSQL (300 users × 2 assets, 3 batches of cap
   it('refuses a stale proof (same round id, other leaves) with CONFLICT, at the coordinator and the worker', async () => {
     const connection = freshSchema();
     const prover = await queueBatchProver({ ...connection, witness, capacity: CAPACITY, pollMs: 100 });
-    const boss = new PgBoss({
-      connectionString: databaseUrl,
-      schema: connection.schema as string,
-      supervise: false,
-      schedule: false,
-    });
-    boss.on('error', () => undefined);
+    const boss = bareBoss(connection);
     await boss.start();
     const lines: string[] = [];
     let worker: ReturnType<typeof startWorker> | undefined;
@@ -303,13 +303,7 @@ describe('the batch queue on PostgreSQL (300 users × 2 assets, 3 batches of cap
     const prover = await queueBatchProver({ ...connection, witness, capacity: CAPACITY, pollMs: 100 });
     const lines: string[] = [];
     const worker = startWorker(connection, 'w-stop', lines);
-    const boss = new PgBoss({
-      connectionString: databaseUrl,
-      schema: connection.schema as string,
-      supervise: false,
-      schedule: false,
-    });
-    boss.on('error', () => undefined);
+    const boss = bareBoss(connection);
     await boss.start();
     try {
       void prover.proveBatch(jobs[2] as BatchJob);
